@@ -1,0 +1,82 @@
+# datakeep - small static programs that keep the data of one server safe.
+# SPDX-License-Identifier: ISC
+
+CC = musl-gcc
+LDFLAGS = -static
+CFLAGS = -std=c99 -O2 -Wall -Wextra
+CPPFLAGS = -D_DEFAULT_SOURCE -I. -I$(DEPS)/bearssl/inc
+AR = ar
+PREFIX = /usr/local
+BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man
+DESTDIR =
+
+DEPS = build/deps
+BEARSSL = $(DEPS)/bearssl/lib/libbearssl.a
+
+PROGS =
+LIBMODS = atomic conf err hash lock time walk
+TESTMODS = atomic conf hash lock time walk
+BENCHES = sha256sum
+
+MAN1 =
+MAN5 = man/datakeep-formats.5
+MAN7 = man/datakeep.7
+
+BINS = $(PROGS:%=build/bin/%)
+LIBOBJS = $(LIBMODS:%=build/lib/%.o)
+LIBA = build/lib/libdatakeep.a
+CTESTS = $(TESTMODS:%=build/tests/lib-%)
+BENCHBINS = $(BENCHES:%=build/bench/%)
+
+all: $(BINS)
+
+deps: $(BEARSSL)
+
+$(BEARSSL):
+	CC="$(CC)" ./install.sh --deps-only
+
+build/lib/%.o: lib/%.c lib/%.h | $(BEARSSL)
+	@mkdir -p build/lib
+	$(CC) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
+
+$(LIBA): $(LIBOBJS)
+	rm -f $@
+	$(AR) rcs $@ $(LIBOBJS)
+
+build/bin/%: bin/%.c $(LIBA) $(BEARSSL) lib/*.h
+	@mkdir -p build/bin
+	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(BEARSSL)
+
+build/tests/lib-%: tests/lib-%.c tests/tap.h $(LIBA) $(BEARSSL) lib/*.h
+	@mkdir -p build/tests
+	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(BEARSSL)
+
+build/bench/%: bench/%.c $(LIBA) $(BEARSSL) lib/*.h
+	@mkdir -p build/bench
+	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(BEARSSL)
+
+check: all $(CTESTS)
+	BIN=$$(pwd)/build/bin prove --exec '' $(CTESTS) tests/[0-9]*.sh
+
+bench: all $(BENCHBINS)
+	@for b in bench/*.sh; do echo "== $$b"; BIN=$$(pwd)/build/bin BENCHBIN=$$(pwd)/build/bench sh $$b || exit 1; done
+
+install: all
+	@set -e; \
+	inst() { mkdir -p "$$3"; t="$$3/.$$(basename $$1).inst.$$$$"; \
+		cp "$$1" "$$t"; chmod $$2 "$$t"; mv -f "$$t" "$$3/$$(basename $$1)"; \
+		echo "installed $$3/$$(basename $$1)"; }; \
+	for p in $(BINS); do inst $$p 755 "$(DESTDIR)$(BINDIR)"; done; \
+	for m in $(MAN1); do inst $$m 644 "$(DESTDIR)$(MANDIR)/man1"; done; \
+	for m in $(MAN5); do inst $$m 644 "$(DESTDIR)$(MANDIR)/man5"; done; \
+	for m in $(MAN7); do inst $$m 644 "$(DESTDIR)$(MANDIR)/man7"; done
+
+clean:
+	rm -rf build/bin build/lib build/tests build/bench
+
+distclean:
+	rm -rf build
+
+.PHONY: all deps check bench install clean distclean
+.SECONDARY: $(LIBOBJS)
