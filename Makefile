@@ -15,8 +15,8 @@ DEPS = build/deps
 BEARSSL = $(DEPS)/bearssl/lib/libbearssl.a
 
 PROGS =
-LIBMODS = atomic conf err hash lock time walk
-TESTMODS = atomic conf hash lock time walk
+LIBMODS = atomic conf err hash lock manifest time walk
+TESTMODS = atomic conf hash lock manifest time walk
 BENCHES = sha256sum
 
 MAN1 =
