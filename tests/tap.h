@@ -10,7 +10,7 @@
 
 static int tap_count, tap_failed, tap_planned;
 
-static void
+static void __attribute__((unused))
 tap_plan(int n)
 {
 	tap_planned = n;
@@ -19,7 +19,7 @@ tap_plan(int n)
 }
 
 /* Report one test; returns cond so callers can add diagnostics. */
-static int __attribute__((format(printf, 2, 3)))
+static int __attribute__((format(printf, 2, 3), unused))
 tap_ok(int cond, const char *fmt, ...)
 {
 	va_list ap;
@@ -36,7 +36,7 @@ tap_ok(int cond, const char *fmt, ...)
 	return cond;
 }
 
-static void __attribute__((format(printf, 1, 2)))
+static void __attribute__((format(printf, 1, 2), unused))
 tap_diag(const char *fmt, ...)
 {
 	va_list ap;
@@ -49,7 +49,7 @@ tap_diag(const char *fmt, ...)
 	fflush(stdout);
 }
 
-static void
+static void __attribute__((unused))
 tap_skip(int n, const char *reason)
 {
 	while (n-- > 0)
@@ -58,7 +58,7 @@ tap_skip(int n, const char *reason)
 }
 
 /* Compare two strings, showing both on failure. */
-static int
+static int __attribute__((unused))
 tap_same(const char *got, const char *want, const char *what)
 {
 	int r = tap_ok(got != NULL && strcmp(got, want) == 0, "%s", what);
@@ -69,7 +69,7 @@ tap_same(const char *got, const char *want, const char *what)
 }
 
 /* Exit status for main: failure if any test failed or the count is off. */
-static int
+static int __attribute__((unused))
 tap_done(void)
 {
 	if (tap_count != tap_planned) {
