@@ -14,12 +14,12 @@ DESTDIR =
 DEPS = build/deps
 BEARSSL = $(DEPS)/bearssl/lib/libbearssl.a
 
-PROGS =
+PROGS = snapback
 LIBMODS = atomic conf err hash lock manifest time walk
 TESTMODS = atomic conf hash lock manifest time walk
 BENCHES = sha256sum
 
-MAN1 =
+MAN1 = man/snapback.1
 MAN5 = man/datakeep-formats.5
 MAN7 = man/datakeep.7
 
