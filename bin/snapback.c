@@ -79,6 +79,8 @@ struct copier {
 	struct manifest	*out;		/* CREATE: the new manifest */
 	int		 dstdirfd;	/* where the root is made */
 	const char	*dstname;
+	const char	*dstlabel;	/* that directory, for messages */
+	int		 told;		/* a failure was reported */
 	dev_t		 skipdev;	/* the backup directory, never */
 	ino_t		 skipino;	/* copied into itself */
 	int		 syncfile;	/* fsync each file (a file snapshot) */
@@ -375,11 +377,9 @@ open_bdir(struct bdir *b, int create)
 
 	memset(b, 0, sizeof(*b));
 	b->lockfd = -1;
-	if (create && !opt.dry && mkdir(opt.dir, 0700) == -1 &&
-	    errno != EEXIST)
-		err(EXIT_FAIL, "%s", opt.dir);
 	if ((b->fd = open(opt.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		if (errno == ENOENT && create && opt.dry)
+		/* create makes it, once the operands are known good. */
+		if (errno == ENOENT && create)
 			return;
 		err(EXIT_FAIL, "%s", opt.dir);
 	}
@@ -552,7 +552,7 @@ copy_verified(const struct copier *c, const char *what, int srcdirfd,
 		}
 		if ((dfd = openat(dstdirfd, dstname, O_RDWR | O_CREAT |
 		    O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) == -1) {
-			warn("%s", dstname);
+			warn("%s", c->dstlabel);
 			goto fail;
 		}
 		if (atomic_copy_data(sfd, dfd, before.st_size, NULL) == -1) {
@@ -581,19 +581,19 @@ copy_verified(const struct copier *c, const char *what, int srcdirfd,
 		return -1;
 	}
 	if (atomic_copy_meta(dfd, &before) == -1) {
-		warn("%s", dstname);
+		warn("%s", c->dstlabel);
 		goto fail;
 	}
 	if (c->syncfile && fsync(dfd) == -1) {
-		warn("%s", dstname);
+		warn("%s", c->dstlabel);
 		goto fail;
 	}
 	if (lseek(dfd, 0, SEEK_SET) == -1 || hash_fd(dfd, hash, &n) == -1) {
-		warn("%s: reading back", dstname);
+		warn("%s: reading back", c->dstlabel);
 		goto fail;
 	}
 	if (n != (uint64_t)before.st_size) {
-		warnx("%s: read back %llu bytes of %llu", dstname,
+		warnx("%s: read back %llu bytes of %llu", c->dstlabel,
 		    (unsigned long long)n, (unsigned long long)before.st_size);
 		goto fail;
 	}
@@ -710,7 +710,7 @@ copy_other(struct copier *c, const struct walk_entry *e, int dfd,
 		}
 		target[n] = '\0';
 		if (symlinkat(target, dfd, dname) == -1) {
-			warn("%s", dname);
+			warn("%s", c->dstlabel);
 			return -1;
 		}
 	} else if (geteuid() != 0) {
@@ -722,30 +722,30 @@ copy_other(struct copier *c, const struct walk_entry *e, int dfd,
 			return 0;
 		if (mknodat(dfd, dname, e->st.st_mode & (S_IFMT | 07777),
 		    e->st.st_rdev) == -1) {
-			warn("%s", dname);
+			warn("%s", c->dstlabel);
 			return -1;
 		}
 		if (fchmodat(dfd, dname, e->st.st_mode & 07777, 0) == -1) {
-			warn("%s", dname);
+			warn("%s", c->dstlabel);
 			return -1;
 		}
 	}
 	if (geteuid() == 0 && fchownat(dfd, dname, e->st.st_uid, e->st.st_gid,
 	    AT_SYMLINK_NOFOLLOW) == -1) {
-		warn("%s", dname);
+		warn("%s", c->dstlabel);
 		return -1;
 	}
 	ts[0] = e->st.st_atim;
 	ts[1] = e->st.st_mtim;
 	if (utimensat(dfd, dname, ts, AT_SYMLINK_NOFOLLOW) == -1) {
-		warn("%s", dname);
+		warn("%s", c->dstlabel);
 		return -1;
 	}
 	return 0;
 }
 
 static int
-copy_cb(enum walk_event ev, const struct walk_entry *e, void *arg)
+copy_entry(enum walk_event ev, const struct walk_entry *e, void *arg)
 {
 	struct copier *c = arg;
 	char what[PATH_MAX + 64];
@@ -775,7 +775,7 @@ copy_cb(enum walk_event ev, const struct walk_entry *e, void *arg)
 		if (mkdirat(dfd, dname, 0700) == -1 || (c->dst[d] =
 		    openat(dfd, dname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 		    O_CLOEXEC)) == -1) {
-			warn("%s", what);
+			warn("%s", c->dstlabel);
 			return -1;
 		}
 		return 0;
@@ -785,7 +785,7 @@ copy_cb(enum walk_event ev, const struct walk_entry *e, void *arg)
 		if (c->mode == PLAN)
 			return 0;
 		if (atomic_copy_meta(c->dst[d], &e->st) == -1) {
-			warn("%s", what);
+			warn("%s", c->dstlabel);
 			return -1;
 		}
 		close(c->dst[d]);
@@ -796,7 +796,7 @@ copy_cb(enum walk_event ev, const struct walk_entry *e, void *arg)
 			return 0;
 		warnx("%s: another filesystem, not copied", what);
 		if (mkdirat(dfd, dname, e->st.st_mode & 07777) == -1) {
-			warn("%s", what);
+			warn("%s", c->dstlabel);
 			return -1;
 		}
 		return 0;
@@ -806,6 +806,19 @@ copy_cb(enum walk_event ev, const struct walk_entry *e, void *arg)
 		return copy_other(c, e, dfd, dname, what);
 	}
 	return 0;
+}
+
+/* Every failure below copy_entry is reported where it happens; this
+ * notes that it was, so that the caller adds nothing vaguer. */
+static int
+copy_cb(enum walk_event ev, const struct walk_entry *e, void *arg)
+{
+	struct copier *c = arg;
+	int r;
+
+	if ((r = copy_entry(ev, e, arg)) == -1 && !interrupted)
+		c->told = 1;
+	return r;
 }
 
 /* Run a copier over root; on failure close what it left open. */
@@ -920,8 +933,10 @@ take_snapshot(struct bdir *b, const char *srcroot, char *name, size_t size)
 
 	/* First a plan: how much will really be copied. */
 	c.mode = PLAN;
+	c.dstlabel = opt.dir;
 	if (run_copier(&c, AT_FDCWD, srcroot) == -1) {
-		warn("%s", srcroot);
+		if (!c.told)
+			warn("%s", srcroot);
 		goto fail;
 	}
 	if (opt.dry) {
@@ -958,9 +973,9 @@ take_snapshot(struct bdir *b, const char *srcroot, char *name, size_t size)
 	c.dstname = tmp;
 	c.files = c.bytes = 0;
 	if (run_copier(&c, AT_FDCWD, srcroot) == -1) {
-		if (errno == EINTR && interrupted)
+		if (interrupted)
 			warnx("%s: interrupted; no snapshot made", srcroot);
-		else if (errno != 0)
+		else if (!c.told)
 			warn("%s", srcroot);
 		goto fail_tmp;
 	}
@@ -1044,6 +1059,16 @@ cmd_create(int argc, char **argv)
 		err(EXIT_FAIL, "%s", path);
 	if (stat(real, &st) == -1)
 		err(EXIT_FAIL, "%s", path);
+	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+		errx(EXIT_FAIL, "%s: neither a regular file nor a directory",
+		    path);
+	if (b.fd == -1 && !opt.dry) {
+		if (mkdir(opt.dir, 0700) == -1 && errno != EEXIST)
+			err(EXIT_FAIL, "%s", opt.dir);
+		if ((b.fd = open(opt.dir, O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC)) == -1)
+			err(EXIT_FAIL, "%s", opt.dir);
+	}
 	if (b.source[0] == '\0') {
 		strcpy(b.source, path);
 		b.isdir = S_ISDIR(st.st_mode);
@@ -1444,6 +1469,10 @@ cmd_restore(int argc, char **argv)
 	}
 	if ((pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		err(EXIT_FAIL, "%s", parent);
+	/* Before the safety snapshot: a restore that cannot write beside
+	 * TARGET should change nothing at all. */
+	if (faccessat(pfd, ".", W_OK, 0) == -1)
+		err(EXIT_FAIL, "%s", parent);
 	memset(&n, 0, sizeof(n));
 	if (walk_tree(b.fd, name, 0, count_cb, &n) == -1)
 		err(EXIT_FAIL, "%s/%s", opt.dir, name);
@@ -1475,13 +1504,17 @@ cmd_restore(int argc, char **argv)
 	c.ref = &m;
 	c.dstdirfd = pfd;
 	c.dstname = tmp;
+	c.dstlabel = parent;
 	c.syncfile = !b.isdir;
 	c.skipdev = (dev_t)-1;
 	if (run_copier(&c, b.fd, name) == -1 || (c.bad && !opt.force)) {
-		if (errno == EINTR && interrupted)
-			warnx("%s: interrupted; nothing restored", target);
 		walk_remove(pfd, tmp, WALK_XDEV);
-		errx(EXIT_FAIL, "%s: not restored", target);
+		if (interrupted)
+			errx(EXIT_FAIL, "%s: interrupted; nothing restored",
+			    target);
+		if (!c.told)
+			err(EXIT_FAIL, "%s/%s", opt.dir, name);
+		exit(EXIT_FAIL);
 	}
 	if (b.isdir && syncfs(pfd) == -1) {
 		walk_remove(pfd, tmp, WALK_XDEV);
