@@ -48,6 +48,12 @@ build/bin/%: bin/%.c $(LIBA) $(BEARSSL) lib/*.h
 	@mkdir -p build/bin
 	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(BEARSSL)
 
+# A program that outgrew one file lives in bin/NAME/.
+SNAPBACK_SRC = bin/snapback/main.c bin/snapback/copy.c bin/snapback/verify.c
+build/bin/snapback: $(SNAPBACK_SRC) bin/snapback/snapback.h $(LIBA) $(BEARSSL) lib/*.h
+	@mkdir -p build/bin
+	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $(SNAPBACK_SRC) $(LIBA) $(BEARSSL)
+
 build/tests/lib-%: tests/lib-%.c tests/tap.h $(LIBA) $(BEARSSL) lib/*.h
 	@mkdir -p build/tests
 	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(BEARSSL)

@@ -2,7 +2,9 @@
 # 001-static: every program is statically linked and runs alone in an
 # empty chroot.
 # SPDX-License-Identifier: ISC
-. "$(dirname "$0")/tap.sh"
+top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/tests/tap.sh"
+version=$(sed -n 's/^#define DATAKEEP_VERSION[^"]*"\(.*\)"/\1/p' "$top/lib/err.h")
 
 progs=$(ls "$BIN")
 n=$(echo "$progs" | wc -w)
@@ -32,6 +34,6 @@ for p in $progs; do
 		mkdir -p "$T/root-$p"
 		cp "$BIN/$p" "$T/root-$p/$p"
 		run chroot "$T/root-$p" "/$p" -V
-		same "$p -V runs in an empty chroot" "$p $(sed -n 's/^#define DATAKEEP_VERSION[^"]*"\(.*\)"/\1/p' "$(dirname "$0")/../lib/err.h")" "$(cat "$OUT")"
+		same "$p -V runs in an empty chroot" "$p $version" "$(cat "$OUT")"
 	fi
 done

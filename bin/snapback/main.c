@@ -1,4 +1,5 @@
-/* snapback - timestamped, atomic, verified snapshots of a file or a tree. */
+/* main.c - snapback: timestamped, atomic, verified snapshots of a file or
+ * a tree.  The commands, and the backup directory they work on. */
 /* SPDX-License-Identifier: ISC */
 #define _GNU_SOURCE
 
@@ -29,6 +30,7 @@
 #include "lib/manifest.h"
 #include "lib/time.h"
 #include "lib/walk.h"
+#include "bin/snapback/snapback.h"
 
 #define SYNOPSIS \
 	"snapback create  [-nv] [-d DIR] [-w SECS] [SOURCE]\n" \
@@ -39,62 +41,14 @@
 #define RECORD		".snapback"
 #define LOCKNAME	".lock"
 #define MAXWAIT		86400
-#define RETRIES		3		/* copies retried when a file changes */
 
-/* The parsed options, set once in main. */
-static struct {
-	const char	*dir;
-	int		 dry;
-	int		 verbose;
-	int		 force;
-	int		 wait;
-} opt = { "backups", 0, 0, 0, 0 };
+struct options opt = { "backups", 0, 0, 0, 0 };
+volatile sig_atomic_t interrupted;
 
-static volatile sig_atomic_t interrupted;
 
-/* An open backup directory. */
-struct bdir {
-	int		 fd;
-	int		 lockfd;
-	int		 isdir;			/* the source is a tree */
-	char		 source[PATH_MAX];	/* as recorded */
-	char		 stem[NAME_MAX + 1];
-	char		 ext[NAME_MAX + 1];
-	char		 latest[NAME_MAX + 1];	/* "latest" EXT */
-	char		**snap;			/* snapshot names, oldest first */
-	size_t		 nsnap;
-};
-
-enum { PLAN, CREATE, RESTORE };
-
-/* State of one copy of a tree (or of a file) by walk_tree. */
-struct copier {
-	int		 mode;
-	int		 bfd;		/* the backup directory */
-	const char	*srcroot;	/* for messages */
-	const char	*name;		/* the snapshot's name in bfd */
-	const char	*refname;	/* the previous snapshot, or NULL */
-	struct manifest	*ref;		/* its manifest (RESTORE: the one
-					   checked against) */
-	struct manifest	*out;		/* CREATE: the new manifest */
-	int		 dstdirfd;	/* where the root is made */
-	const char	*dstname;
-	const char	*dstlabel;	/* that directory, for messages */
-	int		 told;		/* a failure was reported */
-	dev_t		 skipdev;	/* the backup directory, never */
-	ino_t		 skipino;	/* copied into itself */
-	int		 syncfile;	/* fsync each file (a file snapshot) */
-	int		 dst[WALK_MAXDEPTH + 1];
-	int		 prev[WALK_MAXDEPTH + 1];
-	unsigned long long need, files, bytes, copied, linked;
-	int		 bad;		/* RESTORE: content not as listed */
-};
-
-static void	usage(void) __attribute__((noreturn));
 static void	onsignal(int);
 static int	cmd_create(int, char **);
 static int	cmd_list(int, char **);
-static int	cmd_verify(int, char **);
 static int	cmd_restore(int, char **);
 
 static const struct {
@@ -108,7 +62,7 @@ static const struct {
 	{ "restore",	cmd_restore,	":d:fnv" },
 };
 
-static void
+void
 usage(void)
 {
 	err_usage(SYNOPSIS);
@@ -123,7 +77,7 @@ onsignal(int sig)
 
 /* Print s with backslash, tab and newline escaped, so that a hostile name
  * stays on one line of a listing or a report. */
-static void
+void
 putesc(FILE *fp, const char *s)
 {
 	for (; *s != '\0'; s++) {
@@ -139,7 +93,7 @@ putesc(FILE *fp, const char *s)
 }
 
 /* One line of -v output on stderr: WORD escaped-path. */
-static void
+void
 say(const char *word, const char *path)
 {
 	if (!opt.verbose)
@@ -241,7 +195,7 @@ is_snapname(const struct bdir *b, const char *name)
 
 /* The manifest's name of snapshot name; split_name keeps it short enough
  * for buf[NAME_MAX + 1], but a hostile directory entry is checked. */
-static int
+int
 manname(char *buf, const char *name)
 {
 	if ((size_t)snprintf(buf, NAME_MAX + 1, "%s.sha256", name) >=
@@ -252,7 +206,7 @@ manname(char *buf, const char *name)
 	return 0;
 }
 
-static int
+int
 is_complete(const struct bdir *b, const char *name)
 {
 	char man[NAME_MAX + 1];
@@ -369,7 +323,7 @@ read_record(struct bdir *b)
  * record, and learn the source's kind from the source itself or, when it
  * is gone, from the snapshots.  Exits on error.
  */
-static void
+void
 open_bdir(struct bdir *b, int create)
 {
 	struct stat st;
@@ -401,7 +355,7 @@ open_bdir(struct bdir *b, int create)
 
 /* The kind of the snapshots decides when the source is absent: look for
  * a tree among them. */
-static void
+void
 kind_from_snapshots(struct bdir *b)
 {
 	struct stat st;
@@ -462,7 +416,7 @@ read_latest(const struct bdir *b, char *buf, size_t size)
 }
 
 /* Resolve NAME|latest to a complete snapshot name; exits if none. */
-static const char *
+const char *
 resolve(const struct bdir *b, const char *arg)
 {
 	static char target[NAME_MAX + 1];
@@ -483,382 +437,6 @@ resolve(const struct bdir *b, const char *arg)
 			return b->snap[i];
 		}
 	errx(EXIT_FAIL, "%s/%s: no such snapshot", opt.dir, arg);
-}
-
-/* The path of e for messages: SRCROOT/PATH. */
-static const char *
-srcpath(const struct copier *c, const struct walk_entry *e, char *buf,
-    size_t size)
-{
-	if (e->path[0] == '\0')
-		snprintf(buf, size, "%s", c->srcroot);
-	else
-		snprintf(buf, size, "%s/%s", c->srcroot, e->path);
-	return buf;
-}
-
-/* The manifest key of a path in snapshot name: NAME or NAME/PATH. */
-static int
-mkey(char *buf, size_t size, const char *name, const char *path)
-{
-	int n;
-
-	if (path[0] == '\0')
-		n = snprintf(buf, size, "%s", name);
-	else
-		n = snprintf(buf, size, "%s/%s", name, path);
-	if (n < 0 || (size_t)n >= size) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	return 0;
-}
-
-static int
-same_file(const struct stat *a, const struct stat *b)
-{
-	return a->st_size == b->st_size && a->st_mode == b->st_mode &&
-	    a->st_uid == b->st_uid && a->st_gid == b->st_gid &&
-	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
-}
-
-/*
- * Copy the regular file srcname (in srcdirfd) to a new dstname (in
- * dstdirfd) with its metadata, then hash what was written by reading it
- * back.  A source that changes while it is copied (size, mtime or inode
- * differ before and after) is copied again, RETRIES times at most.
- * Returns 0, or -1 with a message printed and nothing left at dstname.
- */
-static int
-copy_verified(const struct copier *c, const char *what, int srcdirfd,
-    const char *srcname, const struct stat *walked, int dstdirfd,
-    const char *dstname, unsigned char hash[HASH_LEN])
-{
-	struct stat before, after;
-	uint64_t n;
-	int sfd = -1, dfd = -1, try;
-
-	for (try = 0; try <= RETRIES; try++) {
-		if ((sfd = openat(srcdirfd, srcname, O_RDONLY | O_NOFOLLOW |
-		    O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) == -1 ||
-		    fstat(sfd, &before) == -1) {
-			warn("%s", what);
-			goto fail;
-		}
-		if (!S_ISREG(before.st_mode)) {
-			warnx("%s: no longer a regular file", what);
-			goto fail;
-		}
-		if ((dfd = openat(dstdirfd, dstname, O_RDWR | O_CREAT |
-		    O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) == -1) {
-			warn("%s", c->dstlabel);
-			goto fail;
-		}
-		if (atomic_copy_data(sfd, dfd, before.st_size, NULL) == -1) {
-			if (errno != ENODATA) {
-				warn("%s", what);
-				goto fail;
-			}
-		} else if (fstat(sfd, &after) == -1) {
-			warn("%s", what);
-			goto fail;
-		} else if (after.st_size == before.st_size &&
-		    after.st_mtim.tv_sec == before.st_mtim.tv_sec &&
-		    after.st_mtim.tv_nsec == before.st_mtim.tv_nsec &&
-		    (try > 0 || before.st_ino == walked->st_ino))
-			break;
-		/* Changed while copied: start this file again. */
-		close(sfd);
-		close(dfd);
-		sfd = dfd = -1;
-		unlinkat(dstdirfd, dstname, 0);
-		say("changed while copied, again:", what);
-	}
-	if (try > RETRIES) {
-		warnx("%s: changed while being copied (%d tries); "
-		    "no snapshot made", what, RETRIES + 1);
-		return -1;
-	}
-	if (atomic_copy_meta(dfd, &before) == -1) {
-		warn("%s", c->dstlabel);
-		goto fail;
-	}
-	if (c->syncfile && fsync(dfd) == -1) {
-		warn("%s", c->dstlabel);
-		goto fail;
-	}
-	if (lseek(dfd, 0, SEEK_SET) == -1 || hash_fd(dfd, hash, &n) == -1) {
-		warn("%s: reading back", c->dstlabel);
-		goto fail;
-	}
-	if (n != (uint64_t)before.st_size) {
-		warnx("%s: read back %llu bytes of %llu", c->dstlabel,
-		    (unsigned long long)n, (unsigned long long)before.st_size);
-		goto fail;
-	}
-	close(sfd);
-	close(dfd);
-	return 0;
-fail:
-	if (sfd != -1)
-		close(sfd);
-	if (dfd != -1) {
-		close(dfd);
-		unlinkat(dstdirfd, dstname, 0);
-	}
-	return -1;
-}
-
-static const char *
-kindname(mode_t m)
-{
-	if (S_ISFIFO(m))
-		return "fifo";
-	if (S_ISSOCK(m))
-		return "socket";
-	if (S_ISCHR(m))
-		return "character device";
-	if (S_ISBLK(m))
-		return "block device";
-	return "special file";
-}
-
-/* A regular file: hard-link it from the previous snapshot when unchanged,
- * else copy it and record its hash. */
-static int
-copy_regular(struct copier *c, const struct walk_entry *e, int pfd,
-    const char *pname, int dfd, const char *dname, const char *what)
-{
-	const struct manifest_entry *me = NULL;
-	unsigned char hash[HASH_LEN];
-	char key[PATH_MAX];
-	struct stat pst;
-
-	c->files++;
-	c->bytes += e->st.st_size;
-	if (c->mode == CREATE || c->mode == PLAN) {
-		if (c->refname != NULL && pfd != -1 &&
-		    mkey(key, sizeof(key), c->refname, e->path) == 0 &&
-		    (me = manifest_find(c->ref, key)) != NULL &&
-		    fstatat(pfd, pname, &pst, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISREG(pst.st_mode) && same_file(&e->st, &pst)) {
-			if (c->mode == PLAN)
-				return 0;
-			if (linkat(pfd, pname, dfd, dname, 0) == 0) {
-				c->linked++;
-				goto record;
-			}
-			if (errno != EMLINK) {
-				warn("%s: link from %s", what, c->refname);
-				return -1;
-			}
-			/* The link count is full: copy, as rsync cannot. */
-		}
-		if (c->mode == PLAN) {
-			c->need += e->st.st_size;
-			return 0;
-		}
-	}
-	if (copy_verified(c, what, e->dirfd, e->name, &e->st, dfd, dname,
-	    hash) == -1)
-		return -1;
-	c->copied++;
-	say("copy", what);
-	if (c->mode == RESTORE) {
-		if (mkey(key, sizeof(key), c->name, e->path) == -1 ||
-		    (me = manifest_find(c->ref, key)) == NULL) {
-			warnx("%s: not in the manifest", what);
-			c->bad++;
-		} else if (!hash_equal(me->hash, hash, HASH_LEN)) {
-			warnx("%s: content differs from the manifest", what);
-			c->bad++;
-		}
-		if (c->bad && !opt.force)
-			return -1;
-		return 0;
-	}
-	me = NULL;
-record:
-	if (mkey(key, sizeof(key), c->name, e->path) == -1 ||
-	    manifest_add(c->out, me ? me->hash : hash, key) == -1) {
-		warn("%s", what);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-copy_other(struct copier *c, const struct walk_entry *e, int dfd,
-    const char *dname, const char *what)
-{
-	char target[PATH_MAX + 1];
-	struct timespec ts[2];
-	ssize_t n;
-
-	if (S_ISLNK(e->st.st_mode)) {
-		if (c->mode == PLAN)
-			return 0;
-		if ((n = readlinkat(e->dirfd, e->name, target,
-		    sizeof(target))) == -1) {
-			warn("%s", what);
-			return -1;
-		}
-		if ((size_t)n >= sizeof(target)) {
-			warnx("%s: symlink target too long", what);
-			return -1;
-		}
-		target[n] = '\0';
-		if (symlinkat(target, dfd, dname) == -1) {
-			warn("%s", c->dstlabel);
-			return -1;
-		}
-	} else if (geteuid() != 0) {
-		if (c->mode != PLAN)
-			warnx("%s: %s skipped", what, kindname(e->st.st_mode));
-		return 0;
-	} else {
-		if (c->mode == PLAN)
-			return 0;
-		if (mknodat(dfd, dname, e->st.st_mode & (S_IFMT | 07777),
-		    e->st.st_rdev) == -1) {
-			warn("%s", c->dstlabel);
-			return -1;
-		}
-		if (fchmodat(dfd, dname, e->st.st_mode & 07777, 0) == -1) {
-			warn("%s", c->dstlabel);
-			return -1;
-		}
-	}
-	if (geteuid() == 0 && fchownat(dfd, dname, e->st.st_uid, e->st.st_gid,
-	    AT_SYMLINK_NOFOLLOW) == -1) {
-		warn("%s", c->dstlabel);
-		return -1;
-	}
-	ts[0] = e->st.st_atim;
-	ts[1] = e->st.st_mtim;
-	if (utimensat(dfd, dname, ts, AT_SYMLINK_NOFOLLOW) == -1) {
-		warn("%s", c->dstlabel);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-copy_entry(enum walk_event ev, const struct walk_entry *e, void *arg)
-{
-	struct copier *c = arg;
-	char what[PATH_MAX + 64];
-	const char *dname, *pname;
-	int d = e->depth, dfd, pfd;
-
-	if (interrupted) {
-		errno = EINTR;
-		return -1;
-	}
-	srcpath(c, e, what, sizeof(what));
-	dfd = d == 0 ? c->dstdirfd : c->dst[d - 1];
-	dname = d == 0 ? c->dstname : e->name;
-	pfd = d == 0 ? (c->refname ? c->bfd : -1) : c->prev[d - 1];
-	pname = d == 0 ? c->refname : e->name;
-	switch (ev) {
-	case WALK_DIR_PRE:
-		if (e->st.st_dev == c->skipdev && e->st.st_ino == c->skipino)
-			return 1;
-		c->prev[d] = pfd == -1 ? -1 : openat(pfd, pname, O_RDONLY |
-		    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		c->dst[d] = -1;
-		if (c->mode == PLAN) {
-			c->need += 4096;
-			return 0;
-		}
-		if (mkdirat(dfd, dname, 0700) == -1 || (c->dst[d] =
-		    openat(dfd, dname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-		    O_CLOEXEC)) == -1) {
-			warn("%s", c->dstlabel);
-			return -1;
-		}
-		return 0;
-	case WALK_DIR_POST:
-		if (c->prev[d] != -1)
-			close(c->prev[d]);
-		if (c->mode == PLAN)
-			return 0;
-		if (atomic_copy_meta(c->dst[d], &e->st) == -1) {
-			warn("%s", c->dstlabel);
-			return -1;
-		}
-		close(c->dst[d]);
-		c->dst[d] = -1;
-		return 0;
-	case WALK_MOUNT:
-		if (c->mode == PLAN)
-			return 0;
-		warnx("%s: another filesystem, not copied", what);
-		if (mkdirat(dfd, dname, e->st.st_mode & 07777) == -1) {
-			warn("%s", c->dstlabel);
-			return -1;
-		}
-		return 0;
-	case WALK_OTHER:
-		if (S_ISREG(e->st.st_mode))
-			return copy_regular(c, e, pfd, pname, dfd, dname, what);
-		return copy_other(c, e, dfd, dname, what);
-	}
-	return 0;
-}
-
-/* Every failure below copy_entry is reported where it happens; this
- * notes that it was, so that the caller adds nothing vaguer. */
-static int
-copy_cb(enum walk_event ev, const struct walk_entry *e, void *arg)
-{
-	struct copier *c = arg;
-	int r;
-
-	if ((r = copy_entry(ev, e, arg)) == -1 && !interrupted)
-		c->told = 1;
-	return r;
-}
-
-/* Run a copier over root; on failure close what it left open. */
-static int
-run_copier(struct copier *c, int rootdirfd, const char *root)
-{
-	int i, r, saved;
-
-	for (i = 0; i <= WALK_MAXDEPTH; i++)
-		c->dst[i] = c->prev[i] = -1;
-	r = walk_tree(rootdirfd, root, WALK_XDEV, copy_cb, c);
-	saved = errno;
-	for (i = 0; i <= WALK_MAXDEPTH; i++) {
-		if (c->dst[i] != -1)
-			close(c->dst[i]);
-		if (c->prev[i] != -1)
-			close(c->prev[i]);
-	}
-	errno = saved;
-	return r;
-}
-
-/* Fail unless the filesystem of fd has room for need bytes plus 5%. */
-static int
-check_space(int fd, const char *where, unsigned long long need)
-{
-	struct statvfs sv;
-	unsigned long long have;
-
-	if (fstatvfs(fd, &sv) == -1) {
-		warn("%s", where);
-		return -1;
-	}
-	have = (unsigned long long)sv.f_bavail * sv.f_frsize;
-	if (have <= need + need / 20) {
-		warnx("%s: not enough space: need %llu, have %llu", where,
-		    need + need / 20, have);
-		return -1;
-	}
-	return 0;
 }
 
 static void
@@ -895,6 +473,7 @@ take_snapshot(struct bdir *b, const char *srcroot, char *name, size_t size)
 
 	manifest_init(&ref);
 	manifest_init(&out);
+	memset(&c, 0, sizeof(c));
 	if (stat(srcroot, &st) == -1) {
 		warn("%s", srcroot);
 		return -1;
@@ -913,40 +492,15 @@ take_snapshot(struct bdir *b, const char *srcroot, char *name, size_t size)
 		warn("%s", opt.dir);
 		return -1;
 	}
-	memset(&c, 0, sizeof(c));
-	c.bfd = b->fd;
-	c.srcroot = srcroot;
-	c.ref = &ref;
-	c.out = &out;
-	c.skipdev = bst.st_dev;
-	c.skipino = bst.st_ino;
-	c.syncfile = !b->isdir;
 	if ((prev = newest(b)) != NULL) {
 		if (manname(man, prev) == -1 ||
 		    manifest_load(&ref, b->fd, man) == -1) {
 			warnx("%s/%s: unusable manifest (line %lu); "
 			    "copying everything", opt.dir, man, ref.badline);
 			manifest_free(&ref);
-		} else
-			c.refname = prev;
+			prev = NULL;
+		}
 	}
-
-	/* First a plan: how much will really be copied. */
-	c.mode = PLAN;
-	c.dstlabel = opt.dir;
-	if (run_copier(&c, AT_FDCWD, srcroot) == -1) {
-		if (!c.told)
-			warn("%s", srcroot);
-		goto fail;
-	}
-	if (opt.dry) {
-		printf("would snapshot %s into %s: %llu files, %llu bytes "
-		    "to copy\n", srcroot, opt.dir, c.files, c.need);
-		manifest_free(&ref);
-		return 0;
-	}
-	if (check_space(b->fd, opt.dir, c.need) == -1)
-		goto fail;
 
 	/* A name of its own: two runs in one second wait for the next. */
 	for (;;) {
@@ -967,17 +521,27 @@ take_snapshot(struct bdir *b, const char *srcroot, char *name, size_t size)
 		warn("%s", name);
 		goto fail;
 	}
-	c.mode = CREATE;
+	c.mode = opt.dry ? PLAN : CREATE;
+	c.bfd = b->fd;
+	c.srcroot = srcroot;
 	c.name = name;
+	c.refname = prev;
+	c.ref = &ref;
 	c.dstdirfd = b->fd;
 	c.dstname = tmp;
-	c.files = c.bytes = 0;
-	if (run_copier(&c, AT_FDCWD, srcroot) == -1) {
+	c.dstlabel = opt.dir;
+	c.skipdev = bst.st_dev;
+	c.skipino = bst.st_ino;
+	c.syncfile = !b->isdir;
+	if (copy_tree(&c, AT_FDCWD, srcroot) == -1) {
 		if (interrupted)
 			warnx("%s: interrupted; no snapshot made", srcroot);
-		else if (!c.told)
-			warn("%s", srcroot);
 		goto fail_tmp;
+	}
+	if (opt.dry) {
+		printf("would snapshot %s into %s: %llu files, %llu bytes "
+		    "to copy\n", srcroot, opt.dir, c.files, c.need);
+		goto done;
 	}
 	/* The data and the tree must be on disk before they are named. */
 	if (b->isdir && syncfs(b->fd) == -1) {
@@ -986,6 +550,10 @@ take_snapshot(struct bdir *b, const char *srcroot, char *name, size_t size)
 	}
 	if (interrupted) {
 		warnx("%s: interrupted; no snapshot made", srcroot);
+		goto fail_tmp;
+	}
+	if (copy_manifest(&c, &out) == -1) {
+		warn("%s/%s", opt.dir, man);
 		goto fail_tmp;
 	}
 	if (atomic_rename_noreplace(b->fd, tmp, b->fd, name) == -1 ||
@@ -1006,12 +574,16 @@ take_snapshot(struct bdir *b, const char *srcroot, char *name, size_t size)
 		fprintf(stderr, "%s/%s: %llu files, %llu copied, %llu linked\n",
 		    opt.dir, name, c.files, c.copied, c.linked);
 	audit_change("snapshot", name);
+done:
+	copy_free(&c);
 	manifest_free(&ref);
 	manifest_free(&out);
 	return 0;
 fail_tmp:
-	walk_remove(b->fd, tmp, WALK_XDEV);
+	if (!opt.dry)
+		walk_remove(b->fd, tmp, WALK_XDEV);
 fail:
+	copy_free(&c);
 	manifest_free(&ref);
 	manifest_free(&out);
 	return -1;
@@ -1069,9 +641,26 @@ cmd_create(int argc, char **argv)
 		    O_CLOEXEC)) == -1)
 			err(EXIT_FAIL, "%s", opt.dir);
 	}
+	if (b.fd == -1) {
+		/* A dry run for a directory still to be made. */
+		printf("would create %s and snapshot %s into it\n", opt.dir,
+		    real);
+		err_flush();
+		return EXIT_OK;
+	}
+	if (!opt.dry) {
+		lock_bdir(&b);
+		/* Under the lock: a run that waited may find the record
+		 * another one wrote meanwhile. */
+		if (b.source[0] == '\0' && read_record(&b) == -1)
+			err(EXIT_FAIL, "%s/%s", opt.dir, RECORD);
+		if (b.source[0] != '\0' && strcmp(b.source, path) != 0)
+			errx(EXIT_FAIL, "%s: %s holds snapshots of %s, "
+			    "not of this source", path, opt.dir, b.source);
+	}
+	b.isdir = S_ISDIR(st.st_mode);
 	if (b.source[0] == '\0') {
 		strcpy(b.source, path);
-		b.isdir = S_ISDIR(st.st_mode);
 		if (split_name(&b) == -1)
 			err(EXIT_FAIL, "%s", path);
 		if (!opt.dry) {
@@ -1081,16 +670,8 @@ cmd_create(int argc, char **argv)
 				err(EXIT_FAIL, "%s/%s", opt.dir, RECORD);
 			path[n] = '\0';
 		}
-	}
-	if (b.fd == -1) {
-		/* A dry run for a directory still to be made. */
-		printf("would create %s and snapshot %s into it\n", opt.dir,
-		    real);
-		err_flush();
-		return EXIT_OK;
-	}
-	if (!opt.dry)
-		lock_bdir(&b);
+	} else if (split_name(&b) == -1)
+		err(EXIT_FAIL, "%s", path);
 	catch_signals();
 	if (scan(&b, !opt.dry) == -1)
 		err(EXIT_FAIL, "%s", opt.dir);
@@ -1151,225 +732,6 @@ cmd_list(int argc, char **argv)
 	}
 	err_flush();
 	return EXIT_OK;
-}
-
-/*
- * Open path (relative to dirfd) for reading without following any
- * symlink and without leaving dirfd: openat2 with RESOLVE_NO_SYMLINKS and
- * RESOLVE_BENEATH, or, where the kernel lacks it, one component at a time
- * with O_NOFOLLOW.
- */
-static int
-open_beneath(int dirfd, const char *path)
-{
-	struct {
-		uint64_t flags, mode, resolve;
-	} how = { O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0,
-	    0x04 | 0x08 };
-	char buf[PATH_MAX], *p, *slash;
-	int fd, next;
-
-#ifdef SYS_openat2
-	fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-	if (fd != -1 || (errno != ENOSYS && errno != EPERM))
-		return fd;
-#else
-	(void)how;
-#endif
-	if (strlen(path) >= sizeof(buf)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	strcpy(buf, path);
-	if (buf[0] == '/') {
-		errno = EXDEV;
-		return -1;
-	}
-	fd = dirfd;
-	for (p = buf; (slash = strchr(p, '/')) != NULL; p = slash + 1) {
-		*slash = '\0';
-		if (strcmp(p, "..") == 0) {
-			errno = EXDEV;
-			next = -1;
-		} else
-			next = openat(fd, p, O_RDONLY | O_DIRECTORY |
-			    O_NOFOLLOW | O_CLOEXEC);
-		if (fd != dirfd)
-			close(fd);
-		if (next == -1)
-			return -1;
-		fd = next;
-	}
-	next = strcmp(p, "..") == 0 ? (errno = EXDEV, -1) : openat(fd, p,
-	    O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd != dirfd) {
-		int saved = errno;
-		close(fd);
-		errno = saved;
-	}
-	return next;
-}
-
-enum { V_OK, V_MISMATCH, V_MISSING, V_UNREADABLE, V_OUTSIDE };
-
-static const char *const vwords[] = {
-	"ok", "mismatch", "missing", "unreadable", "outside the snapshot"
-};
-
-struct vjob {
-	int		 dirfd;
-	const struct manifest *m;
-	unsigned char	*result;
-	size_t		 next;		/* taken atomically */
-	unsigned long long bytes;	/* summed atomically */
-};
-
-static unsigned char
-check_one(int dirfd, const struct manifest_entry *me, uint64_t *bytes)
-{
-	unsigned char hash[HASH_LEN];
-	struct stat st;
-	int fd, r;
-
-	if ((fd = open_beneath(dirfd, me->path)) == -1)
-		return errno == ENOENT ? V_MISSING : V_UNREADABLE;
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))
-		r = V_UNREADABLE;
-	else if (hash_fd(fd, hash, bytes) == -1)
-		r = V_UNREADABLE;
-	else
-		r = hash_equal(hash, me->hash, HASH_LEN) ? V_OK : V_MISMATCH;
-	close(fd);
-	return r;
-}
-
-static void *
-vworker(void *arg)
-{
-	struct vjob *j = arg;
-	uint64_t bytes;
-	size_t i;
-
-	while ((i = __atomic_fetch_add(&j->next, 1, __ATOMIC_RELAXED)) <
-	    j->m->n) {
-		if (j->result[i] != V_OK)
-			continue;
-		bytes = 0;
-		j->result[i] = check_one(j->dirfd, &j->m->v[i], &bytes);
-		__atomic_fetch_add(&j->bytes, bytes, __ATOMIC_RELAXED);
-	}
-	return NULL;
-}
-
-/* Whether a manifest path belongs to snapshot name. */
-static int
-inside(const char *name, const char *path, int isdir)
-{
-	size_t n = strlen(name);
-	const char *p;
-
-	if (!isdir)
-		return strcmp(path, name) == 0;
-	if (strncmp(path, name, n) != 0 || path[n] != '/')
-		return 0;
-	for (p = path + n; p != NULL; p = strchr(p + 1, '/'))
-		if (p[1] == '/' || p[1] == '\0' ||
-		    (p[1] == '.' && (p[2] == '/' || p[2] == '\0')) ||
-		    (p[1] == '.' && p[2] == '.' && (p[3] == '/' || p[3] == '\0')))
-			return 0;
-	return 1;
-}
-
-/*
- * Rehash every file of snapshot name with as many threads as there are
- * processors, report each problem as "NAME: PATH: what" on stdout, and
- * return the number of problems (-1 when the manifest is unusable).
- */
-static long
-verify_one(const struct bdir *b, const char *name)
-{
-	char man[NAME_MAX + 1];
-	struct manifest m;
-	struct vjob j;
-	pthread_attr_t attr;
-	pthread_t tid[8];
-	long nproc, nthr = 0, t, bad = 0;
-	size_t i, n = strlen(name);
-
-	manifest_init(&m);
-	if (manname(man, name) == -1 || manifest_load(&m, b->fd, man) == -1) {
-		if (errno == EINVAL)
-			warnx("%s/%s: line %lu: malformed", opt.dir, man,
-			    m.badline);
-		else
-			warn("%s/%s", opt.dir, man);
-		manifest_free(&m);
-		return -1;
-	}
-	memset(&j, 0, sizeof(j));
-	j.dirfd = b->fd;
-	j.m = &m;
-	if ((j.result = calloc(m.n ? m.n : 1, 1)) == NULL)
-		err(EXIT_FAIL, NULL);
-	for (i = 0; i < m.n; i++)
-		if (!inside(name, m.v[i].path, b->isdir))
-			j.result[i] = V_OUTSIDE;
-	nproc = sysconf(_SC_NPROCESSORS_ONLN);
-	if (nproc > 8)
-		nproc = 8;
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, 1 << 20);
-	for (t = 1; t < nproc && (size_t)t < m.n; t++)
-		if (pthread_create(&tid[nthr], &attr, vworker, &j) == 0)
-			nthr++;
-	vworker(&j);
-	for (t = 0; t < nthr; t++)
-		pthread_join(tid[t], NULL);
-	pthread_attr_destroy(&attr);
-	for (i = 0; i < m.n; i++) {
-		if (j.result[i] == V_OK)
-			continue;
-		bad++;
-		printf("%s: ", name);
-		if (!b->isdir || j.result[i] == V_OUTSIDE)
-			putesc(stdout, m.v[i].path);
-		else
-			putesc(stdout, m.v[i].path + n + 1);
-		printf(": %s\n", vwords[j.result[i]]);
-	}
-	if (opt.verbose)
-		fprintf(stderr, "%s: %zu files, %llu bytes, %s\n", name, m.n,
-		    j.bytes, bad ? "damaged" : "ok");
-	free(j.result);
-	manifest_free(&m);
-	return bad;
-}
-
-static int
-cmd_verify(int argc, char **argv)
-{
-	const char *which = argc > 0 ? argv[0] : "latest";
-	struct bdir b;
-	long r, bad = 0;
-	size_t i;
-
-	if (argc > 1)
-		usage();
-	open_bdir(&b, 0);
-	kind_from_snapshots(&b);
-	if (strcmp(which, "all") == 0) {
-		for (i = 0; i < b.nsnap; i++) {
-			if (!is_complete(&b, b.snap[i]))
-				continue;
-			if ((r = verify_one(&b, b.snap[i])) != 0)
-				bad++;
-		}
-		if (b.nsnap == 0)
-			errx(EXIT_FAIL, "%s: no snapshots", opt.dir);
-	} else if (verify_one(&b, resolve(&b, which)) != 0)
-		bad++;
-	err_flush();
-	return bad ? EXIT_FAIL : EXIT_OK;
 }
 
 /* Remove what an interrupted restore left beside target: temporaries
@@ -1507,12 +869,12 @@ cmd_restore(int argc, char **argv)
 	c.dstlabel = parent;
 	c.syncfile = !b.isdir;
 	c.skipdev = (dev_t)-1;
-	if (run_copier(&c, b.fd, name) == -1 || (c.bad && !opt.force)) {
+	if (copy_tree(&c, b.fd, name) == -1 || (c.bad && !opt.force)) {
 		walk_remove(pfd, tmp, WALK_XDEV);
 		if (interrupted)
 			errx(EXIT_FAIL, "%s: interrupted; nothing restored",
 			    target);
-		if (!c.told)
+		if (!c.told && !c.bad)
 			err(EXIT_FAIL, "%s/%s", opt.dir, name);
 		exit(EXIT_FAIL);
 	}
