@@ -116,5 +116,5 @@ if [ ! -f "$deps/bearssl/lib/libbearssl.a" ]; then
 fi
 [ "$depsonly" = 1 ] && exit 0
 
-make -C "$top" CC="$CC" all
-make -C "$top" CC="$CC" PREFIX="$PREFIX" DESTDIR="$DESTDIR" MANDIR="$MANDIR" install
+make --no-print-directory -C "$top" CC="$CC" all
+make --no-print-directory -C "$top" CC="$CC" PREFIX="$PREFIX" DESTDIR="$DESTDIR" MANDIR="$MANDIR" install

@@ -125,6 +125,7 @@ verify_one(const struct bdir *b, const char *name)
 	for (i = 0; i < m.n; i++)
 		if (!inside(name, m.v[i].path, b->isdir))
 			j.result[i] = V_OUTSIDE;
+	(void)hash_sha256();	/* chosen once, before the threads race */
 	nproc = sysconf(_SC_NPROCESSORS_ONLN);
 	if (nproc > 8)
 		nproc = 8;
