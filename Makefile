@@ -15,7 +15,7 @@ DEPS = build/deps
 BEARSSL = $(DEPS)/bearssl/lib/libbearssl.a
 
 PROGS = snapback
-LIBMODS = atomic conf err hash lock manifest time walk
+LIBMODS = atomic conf err hash lock manifest snapdir time walk
 TESTMODS = atomic conf hash lock manifest time walk
 BENCHES = sha256sum
 

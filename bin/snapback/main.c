@@ -28,6 +28,7 @@
 #include "lib/hash.h"
 #include "lib/lock.h"
 #include "lib/manifest.h"
+#include "lib/snapdir.h"
 #include "lib/time.h"
 #include "lib/walk.h"
 #include "bin/snapback/snapback.h"
@@ -38,8 +39,6 @@
 	"snapback verify  [-v] [-d DIR] [NAME|latest|all]\n" \
 	"snapback restore [-nv] [-d DIR] [-f] [NAME|latest] [TARGET]\n"
 
-#define RECORD		".snapback"
-#define LOCKNAME	".lock"
 #define MAXWAIT		86400
 
 struct options opt = { "backups", 0, 0, 0, 0 };
@@ -148,282 +147,92 @@ absolute(const char *path, char *out, size_t size)
 	return 0;
 }
 
-/* The stem and extension of snapshot names for a source. */
-static int
-split_name(struct bdir *b)
-{
-	const char *base = strrchr(b->source, '/') + 1, *dot;
-	size_t n;
-
-	if (*base == '\0')
-		base = "root";
-	dot = b->isdir ? NULL : strrchr(base, '.');
-	if (dot == base)
-		dot = NULL;
-	n = dot ? (size_t)(dot - base) : strlen(base);
-	/* Room for "_YYYYmmdd_HHMMSS" and ".sha256" within NAME_MAX. */
-	if (n + (dot ? strlen(dot) : 0) + 16 + 7 > NAME_MAX) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(b->stem, base, n);
-	b->stem[n] = '\0';
-	strcpy(b->ext, dot ? dot : "");
-	if ((size_t)snprintf(b->latest, sizeof(b->latest), "latest%s",
-	    b->ext) >= sizeof(b->latest)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	return 0;
-}
-
-/* Whether name is STEM_YYYYmmdd_HHMMSS EXT of this directory's source. */
-static int
-is_snapname(const struct bdir *b, const char *name)
-{
-	size_t sl = strlen(b->stem), el = strlen(b->ext), n = strlen(name);
-	char stamp[TIME_STAMPLEN];
-	time_t t;
-
-	if (n != sl + 1 + 15 + el || strncmp(name, b->stem, sl) != 0 ||
-	    name[sl] != '_' || strcmp(name + sl + 16, b->ext) != 0)
-		return 0;
-	memcpy(stamp, name + sl + 1, 15);
-	stamp[15] = '\0';
-	return time_parse_stamp(stamp, &t) == 0;
-}
-
-/* The manifest's name of snapshot name; split_name keeps it short enough
- * for buf[NAME_MAX + 1], but a hostile directory entry is checked. */
-int
-manname(char *buf, const char *name)
-{
-	if ((size_t)snprintf(buf, NAME_MAX + 1, "%s.sha256", name) >=
-	    NAME_MAX + 1) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	return 0;
-}
-
-int
-is_complete(const struct bdir *b, const char *name)
-{
-	char man[NAME_MAX + 1];
-	struct stat st;
-
-	return manname(man, name) == 0 && fstatat(b->fd, man, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    S_ISREG(st.st_mode);
-}
-
-static int
-cmpstr(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
+/* A -v line for each leftover a cleaning scan removes. */
 static void
-free_snaps(struct bdir *b)
+removed(const char *name, int error, void *arg)
 {
-	size_t i;
-
-	for (i = 0; i < b->nsnap; i++)
-		free(b->snap[i]);
-	free(b->snap);
-	b->snap = NULL;
-	b->nsnap = 0;
+	(void)arg;
+	if (error != 0) {
+		errno = error;
+		warn("%s/%s", opt.dir, name);
+	} else if (opt.verbose) {
+		fprintf(stderr, "remove leftover %s/", opt.dir);
+		putesc(stderr, name);
+		putc('\n', stderr);
+	}
 }
 
-/* Read the directory: snapshot names into b->snap, sorted (the stamp
- * makes name order time order); with clean, remove what interrupted runs
- * left: temporaries and snapshots without a manifest. */
-static int
-scan(struct bdir *b, int clean)
+/* List the snapshots, removing leftovers with clean; exits on error. */
+void
+scan(struct snapdir *b, int clean)
 {
-	struct dirent *de;
-	size_t cap = 0;
-	char **v;
-	DIR *d;
-	int fd;
-
-	free_snaps(b);
-	if ((fd = openat(b->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return -1;
-	if ((d = fdopendir(fd)) == NULL) {
-		close(fd);
-		return -1;
-	}
-	while ((errno = 0, de = readdir(d)) != NULL) {
-		if (clean && atomic_istmp(de->d_name)) {
-			if (opt.verbose)
-				fprintf(stderr, "remove leftover %s/%s\n",
-				    opt.dir, de->d_name);
-			if (walk_remove(b->fd, de->d_name, WALK_XDEV) == -1 &&
-			    errno != ENOENT)
-				warn("%s/%s", opt.dir, de->d_name);
-			continue;
-		}
-		if (!is_snapname(b, de->d_name))
-			continue;
-		if (clean && !is_complete(b, de->d_name)) {
-			if (opt.verbose)
-				fprintf(stderr, "remove incomplete %s/%s\n",
-				    opt.dir, de->d_name);
-			if (walk_remove(b->fd, de->d_name, WALK_XDEV) == -1 &&
-			    errno != ENOENT)
-				warn("%s/%s", opt.dir, de->d_name);
-			continue;
-		}
-		if (b->nsnap == cap) {
-			cap = cap ? cap * 2 : 64;
-			if ((v = reallocarray(b->snap, cap, sizeof(*v))) == NULL)
-				goto fail;
-			b->snap = v;
-		}
-		if ((b->snap[b->nsnap] = strdup(de->d_name)) == NULL)
-			goto fail;
-		b->nsnap++;
-	}
-	if (errno != 0)
-		goto fail;
-	closedir(d);
-	if (b->nsnap > 0)
-		qsort(b->snap, b->nsnap, sizeof(*b->snap), cmpstr);
-	return 0;
-fail:
-	closedir(d);
-	return -1;
-}
-
-/* Read DIR/.snapback into b->source; 1 if there is none yet. */
-static int
-read_record(struct bdir *b)
-{
-	ssize_t n;
-	int fd;
-
-	if ((fd = openat(b->fd, RECORD, O_RDONLY | O_NOFOLLOW | O_CLOEXEC))
-	    == -1)
-		return errno == ENOENT ? 1 : -1;
-	n = read(fd, b->source, sizeof(b->source) - 1);
-	close(fd);
-	if (n == -1)
-		return -1;
-	if (n < 3 || b->source[0] != '/' || b->source[n - 1] != '\n' ||
-	    memchr(b->source, '\0', n) != NULL) {
-		errno = EINVAL;
-		return -1;
-	}
-	b->source[n - 1] = '\0';
-	return 0;
+	if (snapdir_scan(b, clean, removed, NULL) == -1)
+		err(EXIT_FAIL, "%s", opt.dir);
 }
 
 /*
- * Open the backup directory (making it when create is set), read its
- * record, and learn the source's kind from the source itself or, when it
- * is gone, from the snapshots.  Exits on error.
+ * Open the backup directory and read its record.  For create, a missing
+ * directory or record is no error (b->fd is -1, or b->source "").
+ * Exits on error.
  */
 void
-open_bdir(struct bdir *b, int create)
+open_bdir(struct snapdir *b, int create)
 {
 	struct stat st;
-	int r;
 
-	memset(b, 0, sizeof(*b));
-	b->lockfd = -1;
-	if ((b->fd = open(opt.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+	if (snapdir_open(b, opt.dir) == -1) {
+		b->fd = -1;
 		/* create makes it, once the operands are known good. */
 		if (errno == ENOENT && create)
 			return;
+		if (errno == EINVAL)
+			err(EXIT_FAIL, "%s/%s", opt.dir, SNAPDIR_RECORD);
 		err(EXIT_FAIL, "%s", opt.dir);
 	}
-	if ((r = read_record(b)) == -1)
-		err(EXIT_FAIL, "%s/%s", opt.dir, RECORD);
-	if (r == 1) {
+	if (b->source[0] == '\0') {
 		if (!create)
 			errx(EXIT_FAIL, "%s: not a snapback directory "
 			    "(no %s; run snapback create first)", opt.dir,
-			    RECORD);
-		b->source[0] = '\0';
+			    SNAPDIR_RECORD);
 		return;
 	}
 	if (stat(b->source, &st) == 0)
 		b->isdir = S_ISDIR(st.st_mode);
-	if (split_name(b) == -1)
+	if (snapdir_names(b) == -1)
 		err(EXIT_FAIL, "%s", b->source);
 }
 
-/* The kind of the snapshots decides when the source is absent: look for
- * a tree among them. */
+/* The kind of the snapshots decides when the source is absent. */
 void
-kind_from_snapshots(struct bdir *b)
+kind_from_snapshots(struct snapdir *b)
 {
-	struct stat st;
-	size_t i;
-
-	for (b->isdir = 0; b->isdir <= 1; b->isdir++) {
-		if (split_name(b) == -1)
-			err(EXIT_FAIL, "%s", b->source);
-		if (scan(b, 0) == -1)
-			err(EXIT_FAIL, "%s", opt.dir);
-		for (i = 0; i < b->nsnap; i++)
-			if (fstatat(b->fd, b->snap[i], &st,
-			    AT_SYMLINK_NOFOLLOW) == 0 &&
-			    S_ISDIR(st.st_mode) == b->isdir)
-				return;
-	}
-	b->isdir = 0;
-	if (split_name(b) == -1)
-		err(EXIT_FAIL, "%s", b->source);
-	if (scan(b, 0) == -1)
+	if (snapdir_kind(b) == -1)
 		err(EXIT_FAIL, "%s", opt.dir);
 }
 
+/* Take the directory's lock, held until the process exits. */
 static void
-lock_bdir(struct bdir *b)
+lock_bdir(struct snapdir *b)
 {
-	if ((b->lockfd = lock_acquire(b->fd, LOCKNAME, opt.wait)) != -1)
+	if (lock_acquire(b->fd, SNAPDIR_LOCK, opt.wait) != -1)
 		return;
 	if (errno == EWOULDBLOCK) {
 		warnx("%s: busy (another run holds %s/%s)", opt.dir, opt.dir,
-		    LOCKNAME);
+		    SNAPDIR_LOCK);
 		exit(EXIT_BUSY);
 	}
-	err(EXIT_FAIL, "%s/%s", opt.dir, LOCKNAME);
-}
-
-/* The newest complete snapshot, or NULL. */
-static const char *
-newest(const struct bdir *b)
-{
-	size_t i;
-
-	for (i = b->nsnap; i > 0; i--)
-		if (is_complete(b, b->snap[i - 1]))
-			return b->snap[i - 1];
-	return NULL;
-}
-
-/* Where the latest link points, or "" when it is missing or foreign. */
-static void
-read_latest(const struct bdir *b, char *buf, size_t size)
-{
-	ssize_t n = readlinkat(b->fd, b->latest, buf, size - 1);
-
-	buf[n > 0 ? n : 0] = '\0';
-	if (strchr(buf, '/') != NULL)
-		buf[0] = '\0';
+	err(EXIT_FAIL, "%s/%s", opt.dir, SNAPDIR_LOCK);
 }
 
 /* Resolve NAME|latest to a complete snapshot name; exits if none. */
 const char *
-resolve(const struct bdir *b, const char *arg)
+resolve(const struct snapdir *b, const char *arg)
 {
 	static char target[NAME_MAX + 1];
 	size_t i;
 
 	if (strcmp(arg, "latest") == 0) {
-		read_latest(b, target, sizeof(target));
+		snapdir_latest(b, target, sizeof(target));
 		if (target[0] == '\0')
 			errx(EXIT_FAIL, "%s/%s: no latest snapshot", opt.dir,
 			    b->latest);
@@ -431,7 +240,7 @@ resolve(const struct bdir *b, const char *arg)
 	}
 	for (i = 0; i < b->nsnap; i++)
 		if (strcmp(b->snap[i], arg) == 0) {
-			if (!is_complete(b, arg))
+			if (!snapdir_complete(b, arg))
 				errx(EXIT_FAIL, "%s/%s: incomplete snapshot "
 				    "(no manifest)", opt.dir, arg);
 			return b->snap[i];
@@ -462,7 +271,7 @@ audit_change(const char *what, const char *object)
  * message printed and nothing left behind.
  */
 static int
-take_snapshot(struct bdir *b, const char *srcroot, char *name, size_t size)
+take_snapshot(struct snapdir *b, const char *srcroot, char *name, size_t size)
 {
 	struct manifest ref, out;
 	struct copier c;
@@ -492,8 +301,8 @@ take_snapshot(struct bdir *b, const char *srcroot, char *name, size_t size)
 		warn("%s", opt.dir);
 		return -1;
 	}
-	if ((prev = newest(b)) != NULL) {
-		if (manname(man, prev) == -1 ||
+	if ((prev = snapdir_newest(b)) != NULL) {
+		if (snapdir_manifest(man, prev) == -1 ||
 		    manifest_load(&ref, b->fd, man) == -1) {
 			warnx("%s/%s: unusable manifest (line %lu); "
 			    "copying everything", opt.dir, man, ref.badline);
@@ -507,7 +316,7 @@ take_snapshot(struct bdir *b, const char *srcroot, char *name, size_t size)
 		now = time(NULL);
 		if (time_stamp(now, stamp) == -1 ||
 		    (size_t)snprintf(name, size, "%s_%s%s", b->stem, stamp,
-		    b->ext) >= size || manname(man, name) == -1) {
+		    b->ext) >= size || snapdir_manifest(man, name) == -1) {
 			warnx("%s: cannot name the snapshot", opt.dir);
 			goto fail;
 		}
@@ -606,7 +415,7 @@ static int
 cmd_create(int argc, char **argv)
 {
 	char path[PATH_MAX], real[PATH_MAX], name[NAME_MAX + 1];
-	struct bdir b;
+	struct snapdir b;
 	struct stat st;
 	size_t n;
 
@@ -652,8 +461,8 @@ cmd_create(int argc, char **argv)
 		lock_bdir(&b);
 		/* Under the lock: a run that waited may find the record
 		 * another one wrote meanwhile. */
-		if (b.source[0] == '\0' && read_record(&b) == -1)
-			err(EXIT_FAIL, "%s/%s", opt.dir, RECORD);
+		if (b.source[0] == '\0' && snapdir_record(&b) == -1)
+			err(EXIT_FAIL, "%s/%s", opt.dir, SNAPDIR_RECORD);
 		if (b.source[0] != '\0' && strcmp(b.source, path) != 0)
 			errx(EXIT_FAIL, "%s: %s holds snapshots of %s, "
 			    "not of this source", path, opt.dir, b.source);
@@ -661,20 +470,20 @@ cmd_create(int argc, char **argv)
 	b.isdir = S_ISDIR(st.st_mode);
 	if (b.source[0] == '\0') {
 		strcpy(b.source, path);
-		if (split_name(&b) == -1)
+		if (snapdir_names(&b) == -1)
 			err(EXIT_FAIL, "%s", path);
 		if (!opt.dry) {
 			n = strlen(path);
 			path[n] = '\n';
-			if (atomic_write(b.fd, RECORD, path, n + 1, 0644) == -1)
-				err(EXIT_FAIL, "%s/%s", opt.dir, RECORD);
+			if (atomic_write(b.fd, SNAPDIR_RECORD, path, n + 1,
+			    0644) == -1)
+				err(EXIT_FAIL, "%s/%s", opt.dir, SNAPDIR_RECORD);
 			path[n] = '\0';
 		}
-	} else if (split_name(&b) == -1)
+	} else if (snapdir_names(&b) == -1)
 		err(EXIT_FAIL, "%s", path);
 	catch_signals();
-	if (scan(&b, !opt.dry) == -1)
-		err(EXIT_FAIL, "%s", opt.dir);
+	scan(&b, !opt.dry);
 	if (take_snapshot(&b, real, name, sizeof(name)) == -1)
 		return EXIT_FAIL;
 	if (!opt.dry)
@@ -706,7 +515,7 @@ cmd_list(int argc, char **argv)
 	char latest[NAME_MAX + 1], when[TIME_RFC3339LEN];
 	char stamp[TIME_STAMPLEN];
 	struct counts n;
-	struct bdir b;
+	struct snapdir b;
 	size_t i;
 	time_t t;
 
@@ -715,7 +524,7 @@ cmd_list(int argc, char **argv)
 		usage();
 	open_bdir(&b, 0);
 	kind_from_snapshots(&b);
-	read_latest(&b, latest, sizeof(latest));
+	snapdir_latest(&b, latest, sizeof(latest));
 	for (i = 0; i < b.nsnap; i++) {
 		memset(&n, 0, sizeof(n));
 		if (walk_tree(b.fd, b.snap[i], 0, count_cb, &n) == -1)
@@ -727,7 +536,7 @@ cmd_list(int argc, char **argv)
 			strcpy(when, "-");
 		putesc(stdout, b.snap[i]);
 		printf("\t%s\t%llu\t%llu\t%s%s\n", when, n.bytes, n.files,
-		    is_complete(&b, b.snap[i]) ? "complete" : "incomplete",
+		    snapdir_complete(&b, b.snap[i]) ? "complete" : "incomplete",
 		    strcmp(latest, b.snap[i]) == 0 ? "\t*" : "");
 	}
 	err_flush();
@@ -770,7 +579,7 @@ cmd_restore(int argc, char **argv)
 	struct manifest m;
 	struct copier c;
 	struct counts n;
-	struct bdir b;
+	struct snapdir b;
 	struct stat st, sst;
 	int pfd, exists;
 	long bad;
@@ -843,8 +652,7 @@ cmd_restore(int argc, char **argv)
 
 	/* A restore destroys TARGET's content: keep it first. */
 	if (exists && S_ISDIR(st.st_mode) == b.isdir) {
-		if (scan(&b, 1) == -1)
-			err(EXIT_FAIL, "%s", opt.dir);
+		scan(&b, 1);
 		if (take_snapshot(&b, target, saved, sizeof(saved)) == -1)
 			errx(EXIT_FAIL, "%s: could not snapshot it first; "
 			    "nothing restored", target);
@@ -855,7 +663,7 @@ cmd_restore(int argc, char **argv)
 	if (atomic_tmpname(tmp, sizeof(tmp), base) == -1)
 		err(EXIT_FAIL, "%s", target);
 	manifest_init(&m);
-	if (manname(saved, name) == -1 || manifest_load(&m, b.fd, saved) == -1)
+	if (snapdir_manifest(saved, name) == -1 || manifest_load(&m, b.fd, saved) == -1)
 		err(EXIT_FAIL, "%s/%s", opt.dir, saved);
 	memset(&c, 0, sizeof(c));
 	c.mode = RESTORE;

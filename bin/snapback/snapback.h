@@ -12,6 +12,7 @@
 
 #include "lib/hash.h"
 #include "lib/manifest.h"
+#include "lib/snapdir.h"
 #include "lib/walk.h"
 
 #define RETRIES		3	/* copies retried when a file changes */
@@ -28,19 +29,6 @@ extern struct options opt;
 
 /* Set by SIGINT, SIGTERM and SIGHUP: stop, clean up, fail. */
 extern volatile sig_atomic_t interrupted;
-
-/* An open backup directory. */
-struct bdir {
-	int		 fd;
-	int		 lockfd;
-	int		 isdir;			/* the source is a tree */
-	char		 source[PATH_MAX];	/* as recorded */
-	char		 stem[NAME_MAX + 1];
-	char		 ext[NAME_MAX + 1];
-	char		 latest[NAME_MAX + 1];	/* "latest" EXT */
-	char		**snap;			/* snapshot names, oldest first */
-	size_t		 nsnap;
-};
 
 enum copy_mode {
 	PLAN,		/* count what CREATE would copy; change nothing */
@@ -120,16 +108,15 @@ int	mkey(char *buf, size_t size, const char *name, const char *path);
 
 /* Rehash every file of snapshot name, report problems on stdout; the
  * number of problems, -1 when the manifest is unusable. */
-long	verify_one(const struct bdir *b, const char *name);
+long	verify_one(const struct snapdir *b, const char *name);
 int	cmd_verify(int argc, char **argv);
 
 /* From main.c, for the commands in other files. */
 void	usage(void) __attribute__((noreturn));
-void	open_bdir(struct bdir *b, int create);
-void	kind_from_snapshots(struct bdir *b);
-const char *resolve(const struct bdir *b, const char *arg);
-int	is_complete(const struct bdir *b, const char *name);
-int	manname(char *buf, const char *name);
+void	open_bdir(struct snapdir *b, int create);
+void	kind_from_snapshots(struct snapdir *b);
+void	scan(struct snapdir *b, int clean);
+const char *resolve(const struct snapdir *b, const char *arg);
 void	putesc(FILE *fp, const char *s);
 void	say(const char *word, const char *path);
 

@@ -97,7 +97,7 @@ inside(const char *name, const char *path, int isdir)
  * return the number of problems (-1 when the manifest is unusable).
  */
 long
-verify_one(const struct bdir *b, const char *name)
+verify_one(const struct snapdir *b, const char *name)
 {
 	char man[NAME_MAX + 1];
 	struct manifest m;
@@ -108,7 +108,7 @@ verify_one(const struct bdir *b, const char *name)
 	size_t i, n = strlen(name);
 
 	manifest_init(&m);
-	if (manname(man, name) == -1 || manifest_load(&m, b->fd, man) == -1) {
+	if (snapdir_manifest(man, name) == -1 || manifest_load(&m, b->fd, man) == -1) {
 		if (errno == EINVAL)
 			warnx("%s/%s: line %lu: malformed", opt.dir, man,
 			    m.badline);
@@ -161,7 +161,7 @@ int
 cmd_verify(int argc, char **argv)
 {
 	const char *which = argc > 0 ? argv[0] : "latest";
-	struct bdir b;
+	struct snapdir b;
 	long r, bad = 0;
 	size_t i;
 
@@ -171,7 +171,7 @@ cmd_verify(int argc, char **argv)
 	kind_from_snapshots(&b);
 	if (strcmp(which, "all") == 0) {
 		for (i = 0; i < b.nsnap; i++) {
-			if (!is_complete(&b, b.snap[i]))
+			if (!snapdir_complete(&b, b.snap[i]))
 				continue;
 			if ((r = verify_one(&b, b.snap[i])) != 0)
 				bad++;
