@@ -2,37 +2,9 @@
 # 010-snapback: functional tests of snapback create, list and verify.
 # SPDX-License-Identifier: ISC
 . "$(dirname "$0")/tap.sh"
+. "$TESTS/snapback.sh"
 
 plan 112
-
-B=$BIN/snapback
-P=$(pwd -P)		# what snapback records: getcwd is physical
-TAB=$(printf '\t')
-NL='
-'
-D8='[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]'
-D6='[0-9][0-9][0-9][0-9][0-9][0-9]'
-MT='2020-01-02 03:04:05.123456789'
-
-# like DESCRIPTION PATTERN STRING: passes if STRING matches the case PATTERN.
-like() {
-	case $3 in
-	$2) tap_result 1 "$1" ;;
-	*) tap_result 0 "$1"; diag "want pattern:" "$2" "got:" "$3" ;;
-	esac
-}
-
-# The entries of a directory, one word each line (LC_ALL=C order).
-names() { LC_ALL=C ls -A "$1" | tr '\n' ' ' | sed 's/ $//'; }
-
-# Everything a user cares about in a tree, one record per entry, sorted:
-# path, type, mode, owner, size (not for directories), mtime in ns, link
-# target.  NUL-separated while sorting so hostile names stay whole.
-listing() {
-	(cd "$1" && find . \( -type d -printf '%P|%y|%m|%U:%G|-|%T@|\0' \) \
-	    -o -printf '%P|%y|%m|%U:%G|%s|%T@|%l\0' | LC_ALL=C sort -z |
-	    tr '\0' '\n')
-}
 
 # The stamp of a snapshot name as a number, and as RFC 3339.
 stampnum() {
@@ -48,34 +20,6 @@ bytes_of() {
 	find "$1" -type f -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }'
 }
 files_of() { find "$1" -type f -printf x | wc -c; }
-
-# Overwrite one byte of a file in place.
-flip() {
-	printf '%s' "$2" | dd of="$1" bs=1 count=1 conv=notrunc 2>/dev/null
-}
-
-# A user other than root for what root is exempt from: nobody via
-# setpriv, or ourselves when not root.
-if [ "$(id -u)" != 0 ]; then
-	unpriv=self
-elif command -v setpriv >/dev/null 2>&1 &&
-    setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
-	unpriv=setpriv
-	chmod go+x "$TAP_ROOT" "$T"	# let nobody reach $T
-else
-	unpriv=
-fi
-asuser() {
-	if [ "$unpriv" = setpriv ]; then
-		setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
-	else
-		"$@"
-	fi
-}
-userdir() {
-	mkdir -p "$1"
-	[ "$unpriv" != setpriv ] || chown -R 65534:65534 "$1"
-}
 
 # --- usage -----------------------------------------------------------------
 

@@ -2,20 +2,12 @@
 # 020-snapback-concurrent: creates at once on one directory queue or fail busy.
 # SPDX-License-Identifier: ISC
 . "$(dirname "$0")/tap.sh"
+. "$TESTS/snapback.sh"
 
 plan 25
 
 SB=$BIN/snapback
 
-# stray DIR RE: entries of DIR other than .snapback, .lock and names
-# matching the extended regex RE; and manifests without their snapshot.
-stray() {
-	ls -A "$1" | grep -Ev "^(\\.snapback|\\.lock|$2)\$"
-	for m in "$1"/*.sha256; do
-		[ -e "$m" ] || continue
-		[ -e "${m%.sha256}" ] || echo "manifest without snapshot: $m"
-	done
-}
 # start K ARGS...: run snapback ARGS in the background as run K.
 start() {
 	k=$1

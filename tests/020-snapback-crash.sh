@@ -2,6 +2,7 @@
 # 020-snapback-crash: create and restore killed at random leave old or new.
 # SPDX-License-Identifier: ISC
 . "$(dirname "$0")/tap.sh"
+. "$TESTS/snapback.sh"
 
 plan 47
 
@@ -17,16 +18,6 @@ sleep_ms() { sleep "$(awk -v m="$1" 'BEGIN { printf "%.3f", m / 1000 }')"; }
 next_second() {
 	while ls -A "$1" 2>/dev/null | grep -q "_$(date -u +%Y%m%d_%H%M%S).*\.sha256\$"; do
 		sleep 0.05
-	done
-}
-# stray DIR RE: entries of DIR other than .snapback, .lock and names
-# matching the extended regex RE (latest, snapshots, manifests); and
-# manifests without their snapshot.
-stray() {
-	ls -A "$1" | grep -Ev "^(\\.snapback|\\.lock|$2)\$"
-	for m in "$1"/*.sha256; do
-		[ -e "$m" ] || continue
-		[ -e "${m%.sha256}" ] || echo "manifest without snapshot: $m"
 	done
 }
 # leftovers DIR: whether DIR holds temporaries or snapshots without a
@@ -52,8 +43,8 @@ sample_sha256() {
 		(cd "$1" && sha256sum -c --quiet "$s.sha256") || return 1
 	done
 }
-# listing TREE: paths, kinds, modes, link targets and file hashes.
-listing() {
+# content_list TREE: paths, kinds, modes, link targets and file hashes.
+content_list() {
 	(cd "$1" && find . -printf '%y %m %p -> %l\n' | LC_ALL=C sort &&
 	    find . -type f -exec sha256sum {} + | LC_ALL=C sort)
 }
@@ -277,7 +268,7 @@ for k in 1 2 3; do
 	run "$SB" create -d "tbk$k" rt2/tree
 	eval "tsnap$k=\$(basename \"\$(cat \"\$OUT\")\")"
 done
-new_list=$(listing rt2/tree)
+new_list=$(content_list rt2/tree)
 echo "$new_list" >"$T/new.list"
 # The old tree: files gone, changed, added, another mode, another link.
 rm -f rt2/tree/x/f1* rt2/tree/z/f2*
@@ -288,12 +279,12 @@ head -c $((3 * 1024 * 1024)) /dev/urandom >rt2/tree/big2
 chmod 600 rt2/tree/x/deep/f9
 ln -sfn w/g1 rt2/tree/link
 cp -a rt2/tree oldtree
-old_list=$(listing oldtree)
+old_list=$(content_list oldtree)
 reset_tree() { rm -rf rt2/tree && cp -a oldtree rt2/tree; }
 sync
 
 ok 'a restore of the tree succeeds' "$SB" restore -d tbk1 "$tsnap1" rt2/tree
-same 'the restored tree equals the snapshot' "$new_list" "$(listing rt2/tree)"
+same 'the restored tree equals the snapshot' "$new_list" "$(content_list rt2/tree)"
 reset_tree
 next_second tbk1
 t0=$(now_ms)
@@ -311,7 +302,7 @@ trestore() {
 }
 bad= nold=0 nnew=0
 trestore_check() {
-	l=$(listing rt2/tree 2>&1)
+	l=$(content_list rt2/tree 2>&1)
 	if [ "$l" = "$old_list" ]; then
 		nold=$((nold + 1))
 	elif [ "$l" = "$new_list" ]; then
@@ -333,7 +324,7 @@ ok 'tree kills landed both before and after the switch' \
 
 next_second tbk1
 ok 'a last tree restore succeeds' "$SB" restore -d tbk1 "$tsnap1" rt2/tree
-same 'the target tree then equals the snapshot' "$new_list" "$(listing rt2/tree)"
+same 'the target tree then equals the snapshot' "$new_list" "$(content_list rt2/tree)"
 same 'no .tree.XXXXXX is left beside the target' 'tree' "$(ls -A rt2)"
 for k in 2 3; do next_second "tbk$k"; run "$SB" create -d "tbk$k"; done
 same 'the tree backup dirs hold no temporaries' '' \

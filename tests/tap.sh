@@ -6,6 +6,8 @@
 # stderr in files named by $OUT and $ERR.
 
 : "${BIN:?BIN must name the directory of the built programs}"
+# The tests' own directory, for their helpers, before leaving it.
+TESTS=$(cd "$(dirname "$0")" && pwd) || exit 1
 TAP_ROOT=$(mktemp -d "${TMPDIR:-/tmp}/datakeep-test.XXXXXX") || exit 1
 T=$TAP_ROOT/w
 OUT=$TAP_ROOT/stdout
@@ -79,6 +81,17 @@ skip() {
 	tap_n=$((tap_n + 1))
 	echo "ok $tap_n - $1 # skip $2"
 }
+
+# like DESCRIPTION PATTERN STRING: passes if STRING matches the case PATTERN.
+like() {
+	case $3 in
+	$2) tap_result 1 "$1" ;;
+	*) tap_result 0 "$1"; diag "want pattern:" "$2" "got:" "$3" ;;
+	esac
+}
+
+# The entries of a directory, on one line, separated by spaces (LC_ALL=C order).
+names() { LC_ALL=C ls -A "$1" | tr '\n' ' ' | sed 's/ $//'; }
 
 # Helpers for assertions.
 mode_of() { stat -c %a "$1"; }
