@@ -14,7 +14,7 @@ DESTDIR =
 DEPS = build/deps
 BEARSSL = $(DEPS)/bearssl/lib/libbearssl.a
 
-PROGS = snapback
+PROGS = snapback snaprotate
 LIBMODS = atomic conf csv err hash hmac lock manifest snapdir time walk
 TESTMODS = atomic conf csv hash hmac lock manifest time walk
 BENCHES = sha256sum
@@ -53,6 +53,11 @@ SNAPBACK_SRC = bin/snapback/main.c bin/snapback/copy.c bin/snapback/verify.c
 build/bin/snapback: $(SNAPBACK_SRC) bin/snapback/snapback.h $(LIBA) $(BEARSSL) lib/*.h
 	@mkdir -p build/bin
 	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $(SNAPBACK_SRC) $(LIBA) $(BEARSSL)
+
+SNAPROTATE_SRC = bin/snaprotate/main.c bin/snaprotate/pattern.c bin/snaprotate/policy.c bin/snaprotate/space.c
+build/bin/snaprotate: $(SNAPROTATE_SRC) bin/snaprotate/snaprotate.h $(LIBA) $(BEARSSL) lib/*.h
+	@mkdir -p build/bin
+	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $(SNAPROTATE_SRC) $(LIBA) $(BEARSSL)
 
 build/tests/lib-%: tests/lib-%.c tests/tap.h $(LIBA) $(BEARSSL) lib/*.h
 	@mkdir -p build/tests
