@@ -1,8 +1,11 @@
 /* hash.c - SHA-256 (x86 SHA extensions or BearSSL), HMAC, hex, files. */
 /* SPDX-License-Identifier: ISC */
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -14,9 +17,13 @@
 
 #include "lib/hash.h"
 
-/* Read size of hash_fd(): large enough that the syscall cost vanishes
- * next to hashing, small enough to live on the stack. */
-#define HASH_FDBUF	(256 * 1024)
+/*
+ * Read sizes of hash_fd(): a small buffer on the stack (it fits a
+ * thread's default stack), and for large files one on the heap, large
+ * enough that the cost of read(2) all but vanishes next to hashing.
+ */
+#define HASH_FDBUF	(64 * 1024)
+#define HASH_FDBIGBUF	(1024 * 1024)
 
 /*
  * BearSSL's HMAC keeps the inner and outer hash contexts in a
@@ -394,19 +401,31 @@ hash_hmac(const void *key, size_t keylen, const void *msg, size_t len,
 int
 hash_fd(int fd, unsigned char out[HASH_LEN], uint64_t *nbytes)
 {
-	unsigned char buf[HASH_FDBUF] __attribute__((aligned(64)));
+	unsigned char small[HASH_FDBUF] __attribute__((aligned(64)));
+	unsigned char *buf = small, *big = NULL;
+	size_t size = sizeof small;
+	struct stat st;
 	hash_ctx ctx;
 	uint64_t total = 0;
 	ssize_t n;
+	int saved;
 
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size > HASH_FDBIGBUF && (big = malloc(HASH_FDBIGBUF)) != NULL) {
+		buf = big;
+		size = HASH_FDBIGBUF;
+	}
 	/* Only a hint: pipes and the like refuse it, which changes nothing. */
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	hash_init(&ctx);
 	for (;;) {
-		n = read(fd, buf, sizeof buf);
+		n = read(fd, buf, size);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
+			saved = errno;
+			free(big);
+			errno = saved;
 			return -1;
 		}
 		if (n == 0)
@@ -414,6 +433,7 @@ hash_fd(int fd, unsigned char out[HASH_LEN], uint64_t *nbytes)
 		hash_update(&ctx, buf, (size_t)n);
 		total += (uint64_t)n;
 	}
+	free(big);
 	hash_final(&ctx, out);
 	if (nbytes != NULL)
 		*nbytes = total;

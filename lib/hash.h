@@ -63,7 +63,8 @@ void	hash_hmac(const void *key, size_t keylen, const void *msg, size_t len,
 
 /*
  * SHA-256 of everything readable from fd, from its current offset to end
- * of file, with 256 KiB reads into a buffer on the stack; EINTR is
+ * of file, with 64 KiB reads into a buffer on the stack (1 MiB reads into
+ * one on the heap for regular files larger than that); EINTR is
  * retried.  Returns 0 and sets *nbytes (if not NULL) to the bytes read, or
  * -1 with errno from read(2), leaving out and *nbytes untouched.  Either
  * way the offset of fd has moved.
