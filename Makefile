@@ -19,7 +19,7 @@ LIBMODS = atomic conf csv err hash hmac lock manifest snapdir time walk
 TESTMODS = atomic conf csv hash hmac lock manifest time walk
 BENCHES = sha256sum
 
-MAN1 = man/snapback.1
+MAN1 = man/snapback.1 man/snaprotate.1
 MAN5 = man/datakeep-formats.5
 MAN7 = man/datakeep.7
 
