@@ -80,15 +80,16 @@ usage(void)
 void
 putesc(FILE *fp, const char *s)
 {
-	for (; *s != '\0'; s++) {
-		if (*s == '\\')
-			fputs("\\\\", fp);
-		else if (*s == '\n')
-			fputs("\\n", fp);
-		else if (*s == '\t')
-			fputs("\\t", fp);
-		else
-			putc(*s, fp);
+	size_t n;
+
+	for (;;) {
+		n = strcspn(s, "\\\n\t");
+		fwrite(s, 1, n, fp);
+		s += n;
+		if (*s == '\0')
+			return;
+		fputs(*s == '\\' ? "\\\\" : *s == '\n' ? "\\n" : "\\t", fp);
+		s++;
 	}
 }
 
@@ -338,9 +339,10 @@ list_snapdir(struct snapdir *d, struct snap **v)
 	    (!opt.dry && snapdir_scan(d, 1, leftover, NULL) == -1))
 		err(EXIT_FAIL, "%s", opt.dir);
 	*v = NULL;
+	/* Dry, the leftovers are still there: incomplete snapshots are
+	 * told apart when counting (every dry run counts). */
 	for (i = 0; i < d->nsnap; i++)
-		if (snapdir_is_snapshot(d, d->snap[i], &t) &&
-		    (!opt.dry || snapdir_complete(d, d->snap[i])))
+		if (snapdir_is_snapshot(d, d->snap[i], &t))
 			addsnap(v, &n, &cap, d->snap[i], t);
 	return n;
 }
@@ -451,7 +453,7 @@ main(int argc, char *argv[])
 	struct space *sp = NULL;
 	struct snap *s;
 	const char *why;
-	size_t n, i, nkeep = 0, nremove = 0;
+	size_t n, i, j, nkeep = 0, nremove = 0;
 	int fd, failed = 0, limits, r;
 
 	parse_options(argc, argv);
@@ -485,6 +487,16 @@ main(int argc, char *argv[])
 		snapdir_latest(&d, latest, sizeof(latest));
 	}
 
+	if (n > 0 && (limits || opt.verbose || opt.dry)) {
+		if ((sp = space_count(fd, s, n, opt.pattern == NULL,
+		    opt.dry && opt.pattern == NULL, limits)) == NULL)
+			return EXIT_FAIL;
+		for (i = j = 0; i < n; i++)
+			if (!(s[i].flags & S_INCOMPLETE))
+				s[j++] = s[i];
+		n = j;
+	}
+
 	policy_sort(s, n);
 	for (i = 0; i < n; i++)
 		if (strcmp(s[i].name, latest) == 0)
@@ -493,10 +505,7 @@ main(int argc, char *argv[])
 	if (policy_apply(s, n, &opt.policy) == -1)
 		err(EXIT_FAIL, "%s", opt.dir);
 
-	if (n > 0 && (limits || opt.verbose || opt.dry)) {
-		if ((sp = space_count(fd, s, n, opt.pattern == NULL,
-		    limits)) == NULL)
-			return EXIT_FAIL;
+	if (sp != NULL) {
 		if (limits && (r = space_limit(sp, fd, s, n)) != 0) {
 			if (r == -1)
 				return EXIT_FAIL;

@@ -30,6 +30,7 @@ enum rule {
 #define S_LATEST	0x02	/* the latest link points to it */
 #define S_NEWEST	0x04	/* the newest, or the newest not in the future */
 #define S_REMOVE	0x08	/* to be removed */
+#define S_INCOMPLETE	0x10	/* no manifest: not a snapshot */
 
 struct snap {
 	char		*name;
@@ -108,11 +109,15 @@ int	pattern_match(const struct pattern *p, const char *name, time_t *t);
 
 struct space;
 
-/* Count the blocks of every snapshot (each inode once), the manifest
- * (when manifests) included.  Returns the accounting, or NULL with a
- * message printed (fatal: the sizes are needed to decide). */
+/*
+ * Count the blocks of every snapshot (each inode once), its manifest
+ * included when manifests.  With check, a snapshot without a manifest is
+ * marked S_INCOMPLETE and not counted.  A name that cannot be walked is
+ * reported and, with strict, fatal.  Returns the accounting, or NULL with
+ * a message printed.
+ */
 struct space *space_count(int dirfd, struct snap *s, size_t n,
-	    int manifests, int strict);
+	    int manifests, int check, int strict);
 
 /* Remove snapshots (oldest kept first, never a protected one) until the
  * limits of opt are met.  0 when they are, 1 when they cannot be (a

@@ -10,10 +10,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/snapdir.h"
 #include "lib/walk.h"
@@ -43,9 +45,38 @@ struct space {
 	unsigned long long freed;	/* by the removals so far */
 };
 
-struct counter {
-	struct space	*sp;
-	struct snap	*s;
+/* An inode with several links as one snapshot's walk met it. */
+struct rec {
+	dev_t		 dev;
+	ino_t		 ino;
+	unsigned long long bytes;
+	unsigned long	 nlink;
+};
+
+/* What one snapshot takes, gathered by one thread. */
+struct gather {
+	unsigned long long own;
+	struct rec	*r;		/* inodes with several links */
+	size_t		 nr, cap;
+	int		 err;		/* errno of a failed walk */
+	int		 incomplete;	/* no manifest */
+};
+
+#define MAXTHREADS	8
+
+struct job {
+	int		 dirfd;
+	int		 manifests;
+	int		 check;
+	const struct snap *s;
+	struct gather	*g;
+	size_t		 n;
+	size_t		 nthr;
+};
+
+struct worker {
+	struct job	*j;
+	size_t		 k;
 };
 
 static size_t
@@ -76,19 +107,19 @@ grow(struct space *sp)
 	return 0;
 }
 
-/* The index of st's inode, added if new. */
+/* The index of the inode of r, added if new. */
 static int
-lookup(struct space *sp, const struct stat *st, size_t *idx)
+lookup(struct space *sp, const struct rec *r, size_t *idx)
 {
 	struct inode *in;
 	size_t h;
 
 	if (2 * (sp->nin + 1) > sp->nslot && grow(sp) == -1)
 		return -1;
-	for (h = hash(st->st_dev, st->st_ino, sp->nslot); sp->slot[h] != 0;
+	for (h = hash(r->dev, r->ino, sp->nslot); sp->slot[h] != 0;
 	    h = (h + 1) & (sp->nslot - 1)) {
 		in = &sp->in[sp->slot[h] - 1];
-		if (in->dev == st->st_dev && in->ino == st->st_ino) {
+		if (in->dev == r->dev && in->ino == r->ino) {
 			*idx = sp->slot[h] - 1;
 			return 0;
 		}
@@ -103,42 +134,40 @@ lookup(struct space *sp, const struct stat *st, size_t *idx)
 	}
 	in = &sp->in[sp->nin];
 	memset(in, 0, sizeof(*in));
-	in->dev = st->st_dev;
-	in->ino = st->st_ino;
-	in->bytes = (unsigned long long)st->st_blocks * 512;
-	in->nlink = st->st_nlink;
+	in->dev = r->dev;
+	in->ino = r->ino;
+	in->bytes = r->bytes;
+	in->nlink = r->nlink;
 	sp->total += in->bytes;
 	sp->slot[h] = ++sp->nin;
 	*idx = sp->nin - 1;
 	return 0;
 }
 
-/* Count one entry of snapshot c->s. */
+/* Count one entry into g. */
 static int
-add(struct counter *c, const struct stat *st)
+add(struct gather *g, const struct stat *st)
 {
 	unsigned long long b = (unsigned long long)st->st_blocks * 512;
-	struct snap *s = c->s;
-	size_t idx, *v;
+	struct rec *r;
 
 	if (S_ISDIR(st->st_mode) || st->st_nlink <= 1) {
-		s->own += b;
-		c->sp->total += b;
+		g->own += b;
 		return 0;
 	}
-	if (lookup(c->sp, st, &idx) == -1)
-		return -1;
-	c->sp->in[idx].refs++;
-	/* Grown in powers of two from 8. */
-	if (s->nshared >= 8 && (s->nshared & (s->nshared - 1)) == 0) {
-		if ((v = reallocarray(s->shared, s->nshared * 2,
-		    sizeof(*v))) == NULL)
+	if (g->nr == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 8;
+
+		if ((r = reallocarray(g->r, cap, sizeof(*r))) == NULL)
 			return -1;
-		s->shared = v;
-	} else if (s->shared == NULL &&
-	    (s->shared = calloc(8, sizeof(*s->shared))) == NULL)
-		return -1;
-	s->shared[s->nshared++] = idx;
+		g->r = r;
+		g->cap = cap;
+	}
+	r = &g->r[g->nr++];
+	r->dev = st->st_dev;
+	r->ino = st->st_ino;
+	r->bytes = b;
+	r->nlink = st->st_nlink;
 	return 0;
 }
 
@@ -150,54 +179,154 @@ count_cb(enum walk_event ev, const struct walk_entry *e, void *arg)
 	return 0;
 }
 
-/* Count name (relative to dirfd) into c->s; a name that vanished counts
+/* Count name (relative to dirfd) into g; a name that vanished counts
  * nothing. */
 static int
-count(int dirfd, const char *name, struct counter *c)
+count(int dirfd, const char *name, struct gather *g)
 {
 	struct stat st;
 
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
 		return errno == ENOENT ? 0 : -1;
 	if (!S_ISDIR(st.st_mode))
-		return add(c, &st);
-	return walk_tree(dirfd, name, WALK_XDEV, count_cb, c);
+		return add(g, &st);
+	return walk_tree(dirfd, name, WALK_XDEV, count_cb, g);
 }
 
-struct space *
-space_count(int dirfd, struct snap *s, size_t n, int manifests, int strict)
+/* Gather what snapshot s takes into g: its manifest first (when asked,
+ * its absence marks the snapshot incomplete and nothing is counted). */
+static void
+gather(const struct job *j, const struct snap *s, struct gather *g)
 {
 	char man[NAME_MAX + 1];
-	struct counter c;
-	struct space *sp;
+	struct stat st;
+
+	if (j->manifests) {
+		if (snapdir_manifest(man, s->name) == -1) {
+			g->err = errno;
+			return;
+		}
+		if (j->check && (fstatat(j->dirfd, man, &st,
+		    AT_SYMLINK_NOFOLLOW) == -1 || !S_ISREG(st.st_mode))) {
+			g->incomplete = 1;
+			return;
+		}
+		if (count(j->dirfd, man, g) == -1) {
+			g->err = errno;
+			return;
+		}
+	}
+	if (count(j->dirfd, s->name, g) == -1)
+		g->err = errno;
+}
+
+/* A thread's share: snapshots k, k + nthr, k + 2 nthr, ... */
+static void *
+worker(void *arg)
+{
+	struct worker *w = arg;
 	size_t i;
 
-	if ((sp = calloc(1, sizeof(*sp))) == NULL) {
-		warn("%s", opt.dir);
-		return NULL;
+	for (i = w->k; i < w->j->n; i += w->j->nthr)
+		gather(w->j, &w->j->s[i], &w->j->g[i]);
+	return NULL;
+}
+
+/*
+ * Each snapshot is walked on its own, in as many threads as there are
+ * processors (a directory of many file snapshots spends its time in
+ * fstatat); then, in order, the inodes with several links are merged.
+ */
+struct space *
+space_count(int dirfd, struct snap *s, size_t n, int manifests, int check,
+    int strict)
+{
+	struct worker w[MAXTHREADS];
+	pthread_t tid[MAXTHREADS];
+	pthread_attr_t attr;
+	struct space *sp = NULL;
+	struct gather *g;
+	struct job j;
+	size_t i, k, idx, started;
+	long cpus;
+
+	if ((g = calloc(n ? n : 1, sizeof(*g))) == NULL)
+		goto nomem;
+	j.dirfd = dirfd;
+	j.manifests = manifests;
+	j.check = check;
+	j.s = s;
+	j.g = g;
+	j.n = n;
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	j.nthr = n < 256 || cpus < 2 ? 1 : cpus > MAXTHREADS ? MAXTHREADS :
+	    (size_t)cpus;
+	started = 0;
+	if (j.nthr > 1 && pthread_attr_init(&attr) == 0) {
+		pthread_attr_setstacksize(&attr, 1 << 20);
+		for (k = 1; k < j.nthr; k++) {
+			w[k].j = &j;
+			w[k].k = k;
+			if (pthread_create(&tid[k], &attr, worker, &w[k]) != 0)
+				break;
+			started++;
+		}
+		pthread_attr_destroy(&attr);
 	}
-	c.sp = sp;
+	/* This thread takes share 0 and the shares of threads that did
+	 * not start. */
+	for (i = 0; i < n; i++)
+		if (i % j.nthr == 0 || i % j.nthr > started)
+			gather(&j, &s[i], &g[i]);
+	for (k = 1; k <= started; k++)
+		pthread_join(tid[k], NULL);
+
+	if ((sp = calloc(1, sizeof(*sp))) == NULL)
+		goto nomem;
 	for (i = 0; i < n; i++) {
-		c.s = &s[i];
-		if (count(dirfd, s[i].name, &c) == -1 ||
-		    (manifests && (snapdir_manifest(man, s[i].name) == -1 ||
-		    count(dirfd, man, &c) == -1))) {
-			if (errno == ENOMEM) {
-				warn("%s", opt.dir);
-				space_free(sp);
-				return NULL;
-			}
+		if (g[i].incomplete) {
+			s[i].flags |= S_INCOMPLETE;
+			continue;
+		}
+		if (g[i].err == ENOMEM)
+			goto nomem;
+		if (g[i].err != 0) {
+			errno = g[i].err;
 			warn("%s/%s", opt.dir, s[i].name);
 			if (strict) {
 				warnx("%s: cannot tell the snapshots' sizes; "
 				    "nothing removed", opt.dir);
-				space_free(sp);
-				return NULL;
+				goto fail;
 			}
 		}
+		s[i].own = g[i].own;
+		sp->total += g[i].own;
+		if (g[i].nr == 0)
+			continue;
+		if ((s[i].shared = reallocarray(NULL, g[i].nr,
+		    sizeof(*s[i].shared))) == NULL)
+			goto nomem;
+		for (k = 0; k < g[i].nr; k++) {
+			if (lookup(sp, &g[i].r[k], &idx) == -1)
+				goto nomem;
+			sp->in[idx].refs++;
+			s[i].shared[s[i].nshared++] = idx;
+		}
+		free(g[i].r);
+		g[i].r = NULL;
 	}
+	free(g);
 	sp->kept = sp->total;
 	return sp;
+nomem:
+	warn("%s", opt.dir);
+fail:
+	if (g != NULL)
+		for (i = 0; i < n; i++)
+			free(g[i].r);
+	free(g);
+	space_free(sp);
+	return NULL;
 }
 
 /* Account for the removal of s: what stops being counted, what is freed
