@@ -15,8 +15,8 @@ DEPS = build/deps
 BEARSSL = $(DEPS)/bearssl/lib/libbearssl.a
 
 PROGS = snapback snaprotate
-LIBMODS = atomic conf csv err hash hmac lock manifest snapdir time walk
-TESTMODS = atomic conf csv hash hmac lock manifest time walk
+LIBMODS = atomic conf csv err hash hmac lock manifest snapdir time walk mountinfo
+TESTMODS = atomic conf csv hash hmac lock manifest time walk mountinfo
 BENCHES = sha256sum
 
 MAN1 = man/snapback.1 man/snaprotate.1
