@@ -14,7 +14,7 @@ DESTDIR =
 DEPS = build/deps
 BEARSSL = $(DEPS)/bearssl/lib/libbearssl.a
 
-PROGS = snapback snaprotate
+PROGS = snapback snaprotate envlink
 LIBMODS = atomic conf csv err hash hmac lock manifest snapdir time walk mountinfo
 TESTMODS = atomic conf csv hash hmac lock manifest time walk mountinfo
 BENCHES = sha256sum
@@ -58,6 +58,11 @@ SNAPROTATE_SRC = bin/snaprotate/main.c bin/snaprotate/pattern.c bin/snaprotate/p
 build/bin/snaprotate: $(SNAPROTATE_SRC) bin/snaprotate/snaprotate.h $(LIBA) $(BEARSSL) lib/*.h
 	@mkdir -p build/bin
 	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $(SNAPROTATE_SRC) $(LIBA) $(BEARSSL)
+
+ENVLINK_SRC = bin/envlink/main.c bin/envlink/envdir.c bin/envlink/record.c bin/envlink/util.c
+build/bin/envlink: $(ENVLINK_SRC) bin/envlink/envlink.h $(LIBA) $(BEARSSL) lib/*.h
+	@mkdir -p build/bin
+	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $(ENVLINK_SRC) $(LIBA) $(BEARSSL)
 
 build/tests/lib-%: tests/lib-%.c tests/tap.h $(LIBA) $(BEARSSL) lib/*.h
 	@mkdir -p build/tests
