@@ -19,7 +19,7 @@ LIBMODS = atomic conf csv err hash hmac lock manifest snapdir time walk mountinf
 TESTMODS = atomic conf csv hash hmac lock manifest time walk mountinfo
 BENCHES = sha256sum
 
-MAN1 = man/snapback.1 man/snaprotate.1
+MAN1 = man/snapback.1 man/snaprotate.1 man/envlink.1
 MAN5 = man/datakeep-formats.5
 MAN7 = man/datakeep.7
 
