@@ -14,12 +14,12 @@ DESTDIR =
 DEPS = build/deps
 BEARSSL = $(DEPS)/bearssl/lib/libbearssl.a
 
-PROGS = snapback snaprotate envlink
+PROGS = snapback snaprotate envlink envguard
 LIBMODS = atomic conf csv err hash hmac lock manifest snapdir time walk mountinfo
 TESTMODS = atomic conf csv hash hmac lock manifest time walk mountinfo
 BENCHES = sha256sum
 
-MAN1 = man/snapback.1 man/snaprotate.1 man/envlink.1
+MAN1 = man/snapback.1 man/snaprotate.1 man/envlink.1 man/envguard.1
 MAN5 = man/datakeep-formats.5
 MAN7 = man/datakeep.7
 
@@ -63,6 +63,11 @@ ENVLINK_SRC = bin/envlink/main.c bin/envlink/envdir.c bin/envlink/record.c bin/e
 build/bin/envlink: $(ENVLINK_SRC) bin/envlink/envlink.h $(LIBA) $(BEARSSL) lib/*.h
 	@mkdir -p build/bin
 	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $(ENVLINK_SRC) $(LIBA) $(BEARSSL)
+
+ENVGUARD_SRC = bin/envguard/main.c bin/envguard/lock.c bin/envguard/resolve.c bin/envguard/run.c
+build/bin/envguard: $(ENVGUARD_SRC) bin/envguard/envguard.h $(LIBA) $(BEARSSL) lib/*.h
+	@mkdir -p build/bin
+	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $(ENVGUARD_SRC) $(LIBA) $(BEARSSL)
 
 build/tests/lib-%: tests/lib-%.c tests/tap.h $(LIBA) $(BEARSSL) lib/*.h
 	@mkdir -p build/tests
