@@ -15,8 +15,8 @@ DEPS = build/deps
 BEARSSL = $(DEPS)/bearssl/lib/libbearssl.a
 
 PROGS = snapback snaprotate envlink envguard
-LIBMODS = atomic conf csv err hash hmac lock manifest snapdir time walk mountinfo
-TESTMODS = atomic conf csv hash hmac lock manifest time walk mountinfo
+LIBMODS = atomic conf csv err hash hmac lock manifest snapdir time walk mountinfo audit sign
+TESTMODS = atomic conf csv hash hmac lock manifest time walk mountinfo audit sign
 BENCHES = sha256sum
 
 MAN1 = man/snapback.1 man/snaprotate.1 man/envlink.1 man/envguard.1

@@ -87,11 +87,13 @@ struct audit {
 	int		 statefd;
 	int		 logfd;		/* open between begin and commit */
 	char		 name[NAME_MAX + 1];	/* the log's last component */
-	char		 dir[PATH_MAX];		/* its directory, for messages */
 	struct audit_state st;
 	int		 locked;
-	const char	*reason;	/* why the last call failed, or NULL */
-	char		*hdr;		/* " ts=... prog=P " ... encoded once */
+	int		 err;		/* errno of the last failure */
+	const char	*reason;	/* why it failed, or NULL */
+	char		 why[256];
+	char		*hdr;		/* "host=H ... prog=P", encoded once */
+	size_t		 hdrlen;
 	char		*buf;		/* records made, not yet written */
 	size_t		 len, cap;
 	int		 dirty;		/* records written, state not yet */
@@ -118,8 +120,10 @@ int	audit_open(struct audit *a, const char *path);
  * Append one record of the given type with fields kv: key, value, key,
  * value, ..., NULL (values NUL-terminated strings).  The record is on
  * disk (the log fsynced, then the state) before it returns 0.  type is
- * 1 to AUDIT_MAXKEY bytes from [a-z0-9._-], and not one of the types the
- * log itself writes (init, rotate, recover, tick): EINVAL otherwise.
+ * 1 to AUDIT_MAXKEY bytes from [a-z0-9._-] starting with a letter or
+ * digit, and not one of the types the log itself writes (init, rotate,
+ * recover): EINVAL otherwise; so are bad keys, and EMSGSIZE a value over
+ * AUDIT_MAXVALUE bytes or a record over AUDIT_MAXLINE.
  */
 int	audit_record(struct audit *a, const char *type, const char *const *kv);
 
@@ -166,7 +170,8 @@ int	audit_rotate(struct audit *a, char *newname, size_t size);
  * zeroed struct and after a failed audit_open; errno is preserved. */
 void	audit_close(struct audit *a);
 
-/* What went wrong in the last failed call: a->reason, else strerror. */
+/* What went wrong in the last failed call: a->reason, else the
+ * strerror of its errno. */
 const char *audit_strerror(const struct audit *a);
 
 /*
@@ -231,11 +236,11 @@ struct audit_rec {
  * Parse line[len], which must end with its newline: the tag, the header's
  * keys in order, canonical encodings everywhere, a canonical decimal seq,
  * ts as RFC 3339 UTC with microseconds, keys of the right form, mac last
- * with 64 lower-case hex digits.  0, or -1 with errno EINVAL and *why
- * (if not NULL) saying what is wrong ("bad encoding of msg", ...).
+ * with 64 lower-case hex digits.  0, or -1 with errno EINVAL and
+ * why[whysize] saying what is wrong ("bad encoding of msg: ...").
  */
 int	audit_parse(const char *line, size_t len, struct audit_rec *r,
-	    const char **why);
+	    char *why, size_t whysize);
 
 /* Find the field key of r (not a header field) and decode its value into
  * out[size] (NUL-terminated when there is room), *len (if not NULL) its
@@ -273,6 +278,7 @@ struct audit_reader {
 	off_t		 base;		/* file offset of buf[0] */
 	char		*buf;
 	size_t		 start, fill, cap;
+	int		 skip;		/* in the rest of a line too long */
 };
 int	audit_reader_init(struct audit_reader *r, int fd, off_t start,
 	    off_t end);
