@@ -7,6 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "lib/csv.h"
 
 /* Read at least this much at a time: the buffer is compacted, then
@@ -161,6 +165,32 @@ count_nl(const char *p, size_t n)
 	return c;
 }
 
+#ifdef __SSE2__
+/* Skip the ordinary bytes of an unquoted field 16 at a time: the index
+ * of the first byte at or after i that may be special (the caller looks
+ * at the last few one by one). */
+static size_t
+skip_plain(const struct csv_reader *r, const unsigned char *b, size_t i,
+    size_t n)
+{
+	const __m128i sep = _mm_set1_epi8((char)r->sep);
+	const __m128i nl = _mm_set1_epi8('\n');
+	const __m128i quote = _mm_set1_epi8((char)(r->quote != 0 ? r->quote :
+	    '\n'));
+	__m128i v, hit;
+	unsigned mask;
+
+	for (; i + 16 <= n; i += 16) {
+		v = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+		hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, sep),
+		    _mm_cmpeq_epi8(v, nl)), _mm_cmpeq_epi8(v, quote));
+		if ((mask = (unsigned)_mm_movemask_epi8(hit)) != 0)
+			return i + (size_t)__builtin_ctz(mask);
+	}
+	return i;
+}
+#endif
+
 /*
  * Scan the record at buf + start from where the last call stopped.
  * Returns 1 with *reclen and *eollen set when the record is complete, 0
@@ -190,6 +220,9 @@ scan(struct csv_reader *r, size_t *reclen, size_t *eollen)
 			st = ST_PLAIN;
 			/* FALLTHROUGH */
 		case ST_PLAIN:
+#ifdef __SSE2__
+			i = skip_plain(r, b, i, n);
+#endif
 			while (i < n && sp[b[i]] == 0)
 				i++;
 			if (i == n)

@@ -1,9 +1,11 @@
-/* hmac.h - HMAC-SHA256 with the key's inner and outer states computed once. */
+/* hmac.h - HMAC-SHA256 with the key's states computed once, and salted
+ * SHA-256; two short messages at a time on the x86 SHA extensions. */
 /* SPDX-License-Identifier: ISC */
 #ifndef DATAKEEP_HMAC_H
 #define DATAKEEP_HMAC_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lib/hash.h"
 
@@ -17,8 +19,10 @@
  */
 struct hmac_key {
 	const br_hash_class	*vtable;	/* hash_sha256() at init */
-	unsigned char		 istate[HASH_LEN];
+	unsigned char		 istate[HASH_LEN];	/* big-endian */
 	unsigned char		 ostate[HASH_LEN];
+	uint32_t		 iv[8], ov[8];	/* the same, as words */
+	int			 x2;		/* hmac_buf2 has two lanes */
 };
 
 /* Compute the states for key[keylen]; a key longer than the 64-byte
@@ -40,5 +44,27 @@ void	hmac_finish(const struct hmac_key *k, hash_ctx *ctx,
 /* The MAC of msg[len] in one call. */
 void	hmac_buf(const struct hmac_key *k, const void *msg, size_t len,
 	    unsigned char out[HASH_LEN]);
+
+/*
+ * The MACs of two messages, as two hmac_buf calls compute them.  Where
+ * the selected SHA-256 is the SHA-extensions one (hash_is_shani() when
+ * the key was set up) and both messages are at most 55 bytes, the two
+ * are computed together, their rounds interleaved: almost twice the
+ * MACs per second.
+ */
+void	hmac_buf2(const struct hmac_key *k, const void *m1, size_t l1,
+	    const void *m2, size_t l2, unsigned char o1[HASH_LEN],
+	    unsigned char o2[HASH_LEN]);
+
+/*
+ * SHA-256(m1 || salt) and SHA-256(m2 || salt), the salted hash that
+ * PostgreSQL's sha256(value || salt) computes: two lanes at once on the
+ * SHA extensions when each message with the salt fits one block (55
+ * bytes), else one hash after the other.  Not a MAC: see pii-hash(1)
+ * on what a salt does not protect.
+ */
+void	hmac_salted2(const void *m1, size_t l1, const void *m2, size_t l2,
+	    const void *salt, size_t slen, unsigned char o1[HASH_LEN],
+	    unsigned char o2[HASH_LEN]);
 
 #endif

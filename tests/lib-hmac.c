@@ -1,5 +1,5 @@
-/* lib-hmac.c - unit tests for lib/hmac: RFC 4231 vectors and agreement
- * with hash_hmac() for every message length around the one-block path. */
+/* lib-hmac.c - unit tests for lib/hmac: RFC 4231 vectors, agreement with
+ * hash_hmac() and hash_buf() around the one-block limit, both lanes. */
 /* SPDX-License-Identifier: ISC */
 
 #include <stdint.h>
@@ -138,6 +138,66 @@ test_agree(const char *impl)
 	    "message length", impl);
 }
 
+/* hmac_buf2 against hmac_buf for pairs of lengths on both sides of the
+ * one-block limit (55 bytes), and from unaligned addresses. */
+static void
+test_two(const char *impl)
+{
+	unsigned char key[40], m[2][130], a1[HASH_LEN], a2[HASH_LEN];
+	unsigned char b1[HASH_LEN], b2[HASH_LEN];
+	struct hmac_key k;
+	size_t l1, l2, bad = 0;
+
+	prng_fill(key, sizeof key);
+	hmac_key_init(&k, key, sizeof key);
+	for (l1 = 0; l1 <= 64; l1++)
+		for (l2 = 0; l2 <= 64; l2 += 3) {
+			prng_fill(m[0], sizeof m[0]);
+			prng_fill(m[1], sizeof m[1]);
+			hmac_buf2(&k, m[0] + 1, l1, m[1] + 3, l2, a1, a2);
+			hmac_buf(&k, m[0] + 1, l1, b1);
+			hmac_buf(&k, m[1] + 3, l2, b2);
+			if ((memcmp(a1, b1, HASH_LEN) != 0 ||
+			    memcmp(a2, b2, HASH_LEN) != 0) && bad++ == 0)
+				tap_diag("lengths %zu and %zu differ", l1, l2);
+		}
+	tap_ok(bad == 0, "%s: hmac_buf2 is two hmac_buf (two lanes: %s)",
+	    impl, k.x2 ? "yes" : "no");
+	hmac_key_wipe(&k);
+}
+
+/* hmac_salted2 against hash_buf of the concatenations, salts of 1 to 60
+ * bytes and messages on both sides of the one-block limit. */
+static void
+test_salted(const char *impl)
+{
+	unsigned char salt[60], m[2][70], cat[140], a1[HASH_LEN], a2[HASH_LEN];
+	unsigned char b1[HASH_LEN], b2[HASH_LEN];
+	size_t sl, l1, l2, bad = 0;
+
+	for (sl = 1; sl <= sizeof salt; sl += 3) {
+		prng_fill(salt, sl);
+		for (l1 = 0; l1 <= 64; l1++) {
+			l2 = (l1 * 7) % 65;
+			prng_fill(m[0], sizeof m[0]);
+			prng_fill(m[1], sizeof m[1]);
+			hmac_salted2(m[0] + 1, l1, m[1], l2, salt, sl, a1, a2);
+			memcpy(cat, m[0] + 1, l1);
+			memcpy(cat + l1, salt, sl);
+			hash_buf(cat, l1 + sl, b1);
+			memcpy(cat, m[1], l2);
+			memcpy(cat + l2, salt, sl);
+			hash_buf(cat, l2 + sl, b2);
+			if ((memcmp(a1, b1, HASH_LEN) != 0 ||
+			    memcmp(a2, b2, HASH_LEN) != 0) && bad++ == 0)
+				tap_diag("salt %zu, lengths %zu and %zu differ",
+				    sl, l1, l2);
+		}
+	}
+	tap_ok(bad == 0, "%s: hmac_salted2 is SHA-256 of message || salt",
+	    impl);
+}
+
 static void
 test_wipe(void)
 {
@@ -152,15 +212,19 @@ test_wipe(void)
 int
 main(void)
 {
-	tap_plan(2 * ((int)nitems(vectors) + 1) + 1);
+	tap_plan(2 * ((int)nitems(vectors) + 3) + 1);
 	hash_select(HASH_PORTABLE);
 	test_vectors("portable");
 	test_agree("portable");
+	test_two("portable");
+	test_salted("portable");
 	if (hash_select(HASH_SHANI) == 0) {
 		test_vectors("sha-ni");
 		test_agree("sha-ni");
+		test_two("sha-ni");
+		test_salted("sha-ni");
 	} else
-		tap_skip((int)nitems(vectors) + 1, "no SHA extensions");
+		tap_skip((int)nitems(vectors) + 3, "no SHA extensions");
 	test_wipe();
 	return tap_done();
 }
