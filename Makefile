@@ -14,7 +14,7 @@ DESTDIR =
 DEPS = build/deps
 BEARSSL = $(DEPS)/bearssl/lib/libbearssl.a
 
-PROGS = snapback snaprotate envlink envguard
+PROGS = snapback snaprotate envlink envguard pii-hash
 LIBMODS = atomic conf csv err hash hmac lock manifest snapdir time walk mountinfo audit sign
 TESTMODS = atomic conf csv hash hmac lock manifest time walk mountinfo audit sign
 BENCHES = sha256sum
@@ -68,6 +68,11 @@ ENVGUARD_SRC = bin/envguard/main.c bin/envguard/lock.c bin/envguard/resolve.c bi
 build/bin/envguard: $(ENVGUARD_SRC) bin/envguard/envguard.h $(LIBA) $(BEARSSL) lib/*.h
 	@mkdir -p build/bin
 	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $(ENVGUARD_SRC) $(LIBA) $(BEARSSL)
+
+PII_HASH_SRC = bin/pii-hash/main.c bin/pii-hash/jsonl.c bin/pii-hash/out.c bin/pii-hash/table.c bin/pii-hash/value.c
+build/bin/pii-hash: $(PII_HASH_SRC) bin/pii-hash/pii-hash.h $(LIBA) $(BEARSSL) lib/*.h
+	@mkdir -p build/bin
+	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $(PII_HASH_SRC) $(LIBA) $(BEARSSL)
 
 build/tests/lib-%: tests/lib-%.c tests/tap.h $(LIBA) $(BEARSSL) lib/*.h
 	@mkdir -p build/tests
