@@ -18,6 +18,7 @@ PROGS = snapback snaprotate envlink envguard pii-hash
 LIBMODS = atomic conf csv err hash hmac lock manifest snapdir time walk mountinfo audit sign
 TESTMODS = atomic conf csv hash hmac lock manifest time walk mountinfo audit sign
 BENCHES = sha256sum
+TESTHELPERS = envguard-probe
 
 MAN1 = man/snapback.1 man/snaprotate.1 man/envlink.1 man/envguard.1
 MAN5 = man/datakeep-formats.5
@@ -27,6 +28,7 @@ BINS = $(PROGS:%=build/bin/%)
 LIBOBJS = $(LIBMODS:%=build/lib/%.o)
 LIBA = build/lib/libdatakeep.a
 CTESTS = $(TESTMODS:%=build/tests/lib-%)
+HELPERBINS = $(TESTHELPERS:%=build/tests/%)
 BENCHBINS = $(BENCHES:%=build/bench/%)
 
 all: $(BINS)
@@ -78,11 +80,16 @@ build/tests/lib-%: tests/lib-%.c tests/tap.h $(LIBA) $(BEARSSL) lib/*.h
 	@mkdir -p build/tests
 	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(BEARSSL)
 
+# Helpers the shell tests run; not tests themselves.
+build/tests/envguard-probe: tests/envguard-probe.c
+	@mkdir -p build/tests
+	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ tests/envguard-probe.c
+
 build/bench/%: bench/%.c $(LIBA) $(BEARSSL) lib/*.h
 	@mkdir -p build/bench
 	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(BEARSSL)
 
-check: all $(CTESTS)
+check: all $(CTESTS) $(HELPERBINS)
 	BIN=$$(pwd)/build/bin prove --exec '' $(CTESTS) tests/[0-9]*.sh
 
 bench: all $(BENCHBINS)

@@ -38,6 +38,7 @@ struct lent {
 	ino_t		 ino;
 	mode_t		 mode;		/* & 07777 */
 	int		 immutable;	/* lock set the immutable flag */
+	int		 frozen;	/* immutable before lock: left alone */
 	off_t		 size;
 	long long	 msec;
 	long		 mnsec;
@@ -304,6 +305,7 @@ collect(enum walk_event ev, const struct walk_entry *e, void *arg)
 		}
 		close(fd);
 		l->immutable = !(flags & FS_IMMUTABLE_FL_K);
+		l->frozen = !l->immutable;
 	}
 	tl->n++;
 	return 0;
@@ -324,6 +326,8 @@ apply_lock(enum walk_event ev, const struct walk_entry *e, void *arg)
 	if ((l = lookup(tl, e->st.st_ino)) == NULL ||
 	    strcmp(l->path, *e->path == '\0' ? "." : e->path) != 0)
 		return 0;	/* new since, or a second name */
+	if (l->frozen)
+		return 0;
 	fullpath(path, sizeof(path), tl->given, e->path);
 	want = l->mode & ~(mode_t)0222;
 	if ((e->st.st_mode & 07777) != want && chmod_entry(e, want, path) == -1)
@@ -385,7 +389,7 @@ apply_unlock(enum walk_event ev, const struct walk_entry *e, void *arg)
 		tl->changes++;
 	}
 	locked = l->mode & ~(mode_t)0222;
-	if (cur != locked) {
+	if (cur != locked && !l->frozen) {
 		snprintf(m1, sizeof(m1), "%04o", (unsigned)locked);
 		snprintf(m2, sizeof(m2), "%04o", (unsigned)cur);
 		report("mode", path, m1, m2);
@@ -407,7 +411,7 @@ apply_unlock(enum walk_event ev, const struct walk_entry *e, void *arg)
 			tl->failed = 1;
 		close(fd);
 	}
-	if (cur != l->mode && chmod_entry(e, l->mode, path) == -1)
+	if (cur != l->mode && !l->frozen && chmod_entry(e, l->mode, path) == -1)
 		tl->failed = 1;
 	return 0;
 }
@@ -438,7 +442,8 @@ apply_force(enum walk_event ev, const struct walk_entry *e, void *arg)
 /*
  * The record (datakeep-formats(5)): a tag line, the tree's inode, then
  * one line per inode: INO MODE FLAG SIZE MTIME PATH, tab-separated, the
- * path escaped.
+ * path escaped; FLAG is i where lock set the immutable attribute, I where
+ * it was set already (lock and unlock leave that inode alone), else -.
  */
 static char *
 format_record(const struct tree_lock *tl, size_t *len)
@@ -458,7 +463,7 @@ format_record(const struct tree_lock *tl, size_t *len)
 			continue;
 		fprintf(fp, "%llu\t%04o\t%c\t%lld\t%lld.%09ld\t",
 		    (unsigned long long)l->ino, (unsigned)l->mode,
-		    l->immutable ? 'i' : '-', (long long)l->size, l->msec,
+		    l->immutable ? 'i' : l->frozen ? 'I' : '-', (long long)l->size, l->msec,
 		    l->mnsec);
 		putesc(fp, l->path);
 		putc('\n', fp);
@@ -529,7 +534,7 @@ parse_record(struct tree_lock *tl, char *buf, const char *name)
 			;
 		if (i < 6 || line != NULL || unesc(f[5]) == -1 ||
 		    *f[5] == '\0' || (strcmp(f[2], "i") != 0 &&
-		    strcmp(f[2], "-") != 0))
+		    strcmp(f[2], "I") != 0 && strcmp(f[2], "-") != 0))
 			goto bad;
 		if (tl->n == tl->cap) {
 			tl->cap = tl->cap ? tl->cap * 2 : 256;
@@ -549,6 +554,7 @@ parse_record(struct tree_lock *tl, char *buf, const char *name)
 			goto bad;
 		l->mode = (mode_t)u;
 		l->immutable = *f[2] == 'i';
+		l->frozen = *f[2] == 'I';
 		l->size = (off_t)strtoll(f[3], &end, 10);
 		if (errno != 0 || *end != '\0' || end == f[3])
 			goto bad;
