@@ -270,89 +270,159 @@ add_rule(struct rules *rs, int dirfd, const char *name, const char *path,
 	return 1;
 }
 
+/* Level d+1 of the tree on way w: where its name starts, and its length. */
+static const char *
+way_name(const struct way *w, int d, size_t *len)
+{
+	const struct resolved *r = w->t->res;
+	const char *p = r->path + r->off[w->base + d + 1];
+
+	*len = strcspn(p, "/");
+	return p;
+}
+
+/*
+ * The names of directory dfd (O_PATH will do) other than "." and "..",
+ * as a NULL-terminated array; NULL with errno if it cannot be read.
+ */
+static char **
+list_dir(int dfd)
+{
+	struct dirent *de;
+	char **names = NULL, **p;
+	size_t n = 0, cap = 0;
+	DIR *dir;
+	int fd, save;
+
+	if ((fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return NULL;
+	if ((dir = fdopendir(fd)) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	while ((errno = 0, de = readdir(dir)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (n + 1 >= cap) {
+			cap = cap ? cap * 2 : 64;
+			if ((p = reallocarray(names, cap, sizeof(*p))) == NULL)
+				err(EXIT_FAIL, NULL);
+			names = p;
+		}
+		if ((names[n++] = strdup(de->d_name)) == NULL)
+			err(EXIT_FAIL, NULL);
+	}
+	save = errno;
+	closedir(dir);
+	if (save != 0) {
+		while (n > 0)
+			free(names[--n]);
+		free(names);
+		errno = save;
+		return NULL;
+	}
+	if (names == NULL && (names = calloc(1, sizeof(*names))) == NULL)
+		err(EXIT_FAIL, NULL);
+	names[n] = NULL;
+	return names;
+}
+
 /*
  * dfd (path dpath) is a directory d levels below a writable root, on the
  * way to the trees in w[0..n-1].  Landlock only allows, so everything in
  * it that is not on the way gets a rule of its own: full access beneath
  * each sibling; the protected trees get none; a directory further on the
  * way is handled the same way.  Entries directly in dfd can then not be
- * made, removed or renamed: nothing allows it there.
+ * made, removed or renamed: nothing allows it there.  A directory that
+ * cannot be listed (mode 0711) gets no sibling rules: all of it but the
+ * way is read-only, and a warning says so.
  */
 static void
 ancestor(struct rules *rs, int dfd, const char *dpath, struct way *w,
     int n, int d)
 {
 	struct way *sub;
-	struct dirent *de;
 	struct stat st;
 	const struct resolved *r;
-	char path[PATH_MAX];
-	size_t len;
-	DIR *dir;
-	int fd, i, k, prot;
+	const char *wn;
+	char path[PATH_MAX], **names, *name;
+	size_t len, wl;
+	int fd, i, j, k, prot, listed;
 
-	if ((fd = dup(dfd)) == -1 || (dir = fdopendir(fd)) == NULL)
-		err(EXIT_FAIL, "%s", dpath);
+	if ((names = list_dir(dfd)) == NULL) {
+		warn("%s: cannot list it, so all of it but the way to the "
+		    "protected trees is read-only for CMD", dpath);
+		/* The names on the way, each once. */
+		if ((names = calloc(n + 1, sizeof(*names))) == NULL)
+			err(EXIT_FAIL, NULL);
+		for (i = k = 0; i < n; i++) {
+			wn = way_name(&w[i], d, &wl);
+			for (j = 0; j < k; j++)
+				if (strlen(names[j]) == wl &&
+				    memcmp(names[j], wn, wl) == 0)
+					break;
+			if (j == k && (names[k++] = strndup(wn, wl)) == NULL)
+				err(EXIT_FAIL, NULL);
+		}
+		listed = 0;
+	} else
+		listed = 1;
 	if ((sub = reallocarray(NULL, n, sizeof(*sub))) == NULL)
 		err(EXIT_FAIL, NULL);
-	while ((errno = 0, de = readdir(dir)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
+	for (j = 0; (name = names[j]) != NULL; j++) {
 		if ((size_t)snprintf(path, sizeof(path), "%s%s%s", dpath,
-		    strcmp(dpath, "/") == 0 ? "" : "/", de->d_name) >=
-		    sizeof(path))
+		    strcmp(dpath, "/") == 0 ? "" : "/", name) >= sizeof(path))
 			errno = ENAMETOOLONG, err(EXIT_FAIL, "%s/%s", dpath,
-			    de->d_name);
-		len = strlen(de->d_name);
+			    name);
+		len = strlen(name);
 		k = 0;
 		prot = -1;
 		for (i = 0; i < n; i++) {
-			r = w[i].t->res;
-			if (strncmp(r->path + r->off[w[i].base + d + 1],
-			    de->d_name, len) != 0 ||
-			    (r->path[r->off[w[i].base + d + 1] + len] != '/' &&
-			    r->path[r->off[w[i].base + d + 1] + len] != '\0'))
+			wn = way_name(&w[i], d, &wl);
+			if (wl != len || memcmp(wn, name, len) != 0)
 				continue;
-			if (r->depth == w[i].base + d + 1)
-				prot = i;
+			if (w[i].t->res->depth == w[i].base + d + 1)
+				prot = k;
 			sub[k++] = w[i];
 		}
 		if (k == 0) {
-			add_rule(rs, dfd, de->d_name, path, rs->handled);
+			add_rule(rs, dfd, name, path, rs->handled);
 			continue;
 		}
 		/* On the way: it must still be what was resolved. */
-		r = w[prot >= 0 ? prot : 0].t->res;
-		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		i = prot >= 0 ? prot : 0;
+		r = sub[i].t->res;
+		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
 			err(EXIT_FAIL, "%s", path);
-		if (st.st_dev != r->dev[w[prot >= 0 ? prot : 0].base + d + 1] ||
-		    st.st_ino != r->ino[w[prot >= 0 ? prot : 0].base + d + 1])
+		if (st.st_dev != r->dev[sub[i].base + d + 1] ||
+		    st.st_ino != r->ino[sub[i].base + d + 1])
 			errx(EXIT_FAIL, "%s: replaced while the rules were made",
 			    path);
 		if (prot >= 0) {
 			if (opt.verbose) {
 				fputs("protect ", stderr);
 				putesc(stderr, path);
-				fprintf(stderr, " (%s)\n", w[prot].t->env);
+				fprintf(stderr, " (%s)\n", sub[prot].t->env);
 			}
 			continue;
 		}
-		if ((fd = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY |
-		    O_NOFOLLOW | O_CLOEXEC)) == -1)
+		if ((fd = openat(dfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC)) == -1)
 			err(EXIT_FAIL, "%s", path);
 		ancestor(rs, fd, path, sub, k, d + 1);
 		close(fd);
 	}
-	if (errno != 0)
-		err(EXIT_FAIL, "%s", dpath);
-	closedir(dir);
+	for (j = 0; names[j] != NULL; j++)
+		free(names[j]);
+	free(names);
 	free(sub);
 	if (opt.verbose) {
 		fputs("effect ", stderr);
 		putesc(stderr, dpath);
-		fputs(": no entry can be made, removed or renamed directly in "
-		    "it\n", stderr);
+		fputs(listed ? ": no entry can be made, removed or renamed "
+		    "directly in it\n" : ": cannot be listed: nothing in it is "
+		    "writable but the way on\n", stderr);
 	}
 }
 
@@ -628,7 +698,7 @@ cmd_run(int argc, char **argv)
 				add_rule(&rs, AT_FDCWD, wr->path, wr->path,
 				    rs.handled);
 			else if (k > 0) {
-				fd = open(wr->path, O_RDONLY | O_DIRECTORY |
+				fd = open(wr->path, O_PATH | O_DIRECTORY |
 				    O_CLOEXEC);
 				if (fd == -1)
 					err(EXIT_FAIL, "%s", wr->path);
