@@ -14,13 +14,13 @@ DESTDIR =
 DEPS = build/deps
 BEARSSL = $(DEPS)/bearssl/lib/libbearssl.a
 
-PROGS = snapback snaprotate envlink envguard pii-hash
+PROGS = snapback snaprotate envlink envguard pii-hash auditlog
 LIBMODS = atomic conf csv err hash hmac lock manifest snapdir time walk mountinfo audit sign
 TESTMODS = atomic conf csv hash hmac lock manifest time walk mountinfo audit sign
 BENCHES = sha256sum
 TESTHELPERS = envguard-probe
 
-MAN1 = man/snapback.1 man/snaprotate.1 man/envlink.1 man/envguard.1
+MAN1 = man/snapback.1 man/snaprotate.1 man/envlink.1 man/envguard.1 man/auditlog.1
 MAN5 = man/datakeep-formats.5
 MAN7 = man/datakeep.7
 
@@ -75,6 +75,11 @@ PII_HASH_SRC = bin/pii-hash/main.c bin/pii-hash/jsonl.c bin/pii-hash/out.c bin/p
 build/bin/pii-hash: $(PII_HASH_SRC) bin/pii-hash/pii-hash.h $(LIBA) $(BEARSSL) lib/*.h
 	@mkdir -p build/bin
 	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $(PII_HASH_SRC) $(LIBA) $(BEARSSL)
+
+AUDITLOG_SRC = bin/auditlog/main.c bin/auditlog/exec.c bin/auditlog/verify.c bin/auditlog/note.c
+build/bin/auditlog: $(AUDITLOG_SRC) bin/auditlog/auditlog.h $(LIBA) $(BEARSSL) lib/*.h
+	@mkdir -p build/bin
+	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $(AUDITLOG_SRC) $(LIBA) $(BEARSSL)
 
 build/tests/lib-%: tests/lib-%.c tests/tap.h $(LIBA) $(BEARSSL) lib/*.h
 	@mkdir -p build/tests
