@@ -289,6 +289,12 @@ main(int argc, char *argv[])
 	size_t i;
 	int ch;
 
+	/* A closed 0, 1 or 2 would be reused by the next open, and a
+	 * descriptor of ours handed on to CMD or written to as output. */
+	for (ch = 0; ch <= 2; ch++)
+		if (fcntl(ch, F_GETFD) == -1 && errno == EBADF &&
+		    open("/dev/null", O_RDWR) != ch)
+			return EXIT_FAIL;
 	if (argc < 2)
 		usage();
 	if (strcmp(argv[1], "-h") == 0) {

@@ -330,7 +330,8 @@ mnt_free(struct mnttab *t)
 /*
  * The mount path (absolute, no symlinks) is on: by the mount id statx
  * gives, else the last mount whose mount point is the longest prefix of
- * path.  NULL if none.
+ * path.  NULL if none (a mount id that is not listed: the mount holding
+ * a chroot's root is not shown).
  */
 const struct mnt *
 mnt_of(const struct mnttab *t, const char *path)
@@ -344,10 +345,12 @@ mnt_of(const struct mnttab *t, const char *path)
 		return NULL;
 	have = mountinfo_id(fd, &id) == 0;
 	close(fd);
-	if (have)
+	if (have) {
 		for (i = 0; i < t->n; i++)
 			if (t->m[i].id == id)
 				return &t->m[i];
+		return NULL;	/* not listed: in a chroot, say */
+	}
 	for (i = 0; i < t->n; i++) {
 		l = strlen(t->m[i].point);
 		if (mountinfo_below(path, t->m[i].point) &&

@@ -579,10 +579,18 @@ cmd_run(int argc, char **argv)
 		x.t = t;
 		x.nt = nt;
 		x.found = 0;
-		for (i = 0; i < nt; i++)
-			if (mnt_exposed(&tab, &t[i], exposed, &x) == -1)
-				err(EXIT_FAIL, "%s: not in the mount table",
-				    t[i].res->path);
+		for (i = 0; i < nt; i++) {
+			if (mnt_exposed(&tab, &t[i], exposed, &x) != -1)
+				continue;
+			if (!opt.besteffort)
+				err(EXIT_FAIL, "%s: its mount is not in "
+				    "/proc/self/mountinfo, so bind mounts of it "
+				    "cannot be checked (--best-effort runs "
+				    "without that check)", t[i].res->path);
+			warn("--best-effort: %s: its mount is not in "
+			    "/proc/self/mountinfo: bind mounts of it are not "
+			    "checked", t[i].res->path);
+		}
 		mnt_free(&tab);
 		if (x.found > 0)
 			exit(EXIT_FAIL);
