@@ -197,20 +197,70 @@ open_master(const struct env *e, struct place *master)
 	return mfd;
 }
 
+/*
+ * Report on stderr what stands in the way of init in ENVDIR: a record of
+ * another environment, an entry that is not the layer it should be (a
+ * missing one is no conflict).  Returns how many; *have is set when the
+ * same record is there already.
+ */
+static int
+init_conflicts(const struct env *e, int efd, const char *label, int mfd,
+    const struct place *master, int *have)
+{
+	char link[PATH_MAX + NAME_LEN + 2], *text, *want;
+	size_t len, wantlen;
+	struct env old;
+	struct diag d;
+	int i, n = 0;
+
+	*have = 0;
+	if (record_read(efd, esc(label), &old) == 0) {
+		text = record_text(&old, &len);
+		want = record_text(e, &wantlen);
+		if (len == wantlen && memcmp(text, want, len) == 0)
+			*have = 1;
+		else {
+			warnx("%s/%s: records another environment (%s, master "
+			    "%s)", esc(label), RECORD, old.name,
+			    esc(old.master));
+			n++;
+		}
+		free(text);
+		free(want);
+	}
+	for (i = 0; i < e->nlayers; i++) {
+		diagnose(e, i, efd, label, mfd, master, &d);
+		if (d.state == S_OK || d.state == S_MISSING)
+			continue;
+		snprintf(link, sizeof link, "%s/%s", e->master,
+		    e->layer[i].name);
+		if (d.state == S_INSIDE)
+			warnx("%s/%s: a directory inside the master %s",
+			    esc(label), e->layer[i].name, esc(e->master));
+		else
+			warnx("%s/%s: %s%s where %s%s belongs", esc(label),
+			    e->layer[i].name, d.type == S_IFLNK ?
+			    "a symlink to " : typename(d.type),
+			    d.type == S_IFLNK ? esc(d.text) : "",
+			    e->layer[i].shared ? "a symlink to " :
+			    "a directory", e->layer[i].shared ? esc(link) : "");
+		n++;
+	}
+	return n;
+}
+
 /* --- commands ----------------------------------------------------------- */
 
 int
 cmd_init(int argc, char **argv)
 {
 	char label[PATH_MAX], abs[PATH_MAX], base[NAME_MAX + 1];
-	char pdir[PATH_MAX], link[PATH_MAX + NAME_LEN + 2], *have, *want;
+	char pdir[PATH_MAX], link[PATH_MAX + NAME_LEN + 2], real[PATH_MAX];
 	const char *bases[MAXLAYERS + 1];
-	struct env e, old;
+	struct env e;
 	struct place master, envdir;
-	struct diag d;
 	struct stat st;
-	size_t havelen, wantlen;
-	int mfd, pfd, efd = -1, i, conflicts = 0, made = 0;
+	int mfd, pfd, efd = -1, i, conflicts = 0, made = 0, have = 0;
 
 	if (argc != 2)
 		usage();
@@ -256,8 +306,12 @@ cmd_init(int argc, char **argv)
 		    "nothing changed", esc(argv[0]), conflicts,
 		    conflicts == 1 ? "" : "s");
 
-	/* ENVDIR and MASTER must not hold each other. */
-	pfd = opendir_of(label, pdir, base, sizeof base);
+	/*
+	 * ENVDIR and MASTER must not hold each other.  An existing ENVDIR
+	 * is found by its real path, so that "." and "dir/.." name it too.
+	 */
+	pfd = opendir_of(realpath(label, real) != NULL ? real : abs, pdir,
+	    base, sizeof base);
 	if (within(pfd, pdir, &master))
 		errx(EXIT_FAIL, "%s: inside the master %s; refused",
 		    esc(label), esc(e.master));
@@ -277,6 +331,11 @@ cmd_init(int argc, char **argv)
 			    "refused", esc(label), esc(e.master));
 	}
 
+	/* Conflicts first, before the lock file is made; again under it. */
+	if (efd != -1 && (conflicts = init_conflicts(&e, efd, label, mfd,
+	    &master, &have)) > 0)
+		errx(EXIT_FAIL, "%s: %d conflict%s; nothing changed",
+		    esc(label), conflicts, conflicts == 1 ? "" : "s");
 	if (efd == -1 && !opt.dry) {
 		if (mkdirat(pfd, base, 0777) == -1 && errno != EEXIST)
 			err(EXIT_FAIL, "%s", esc(label));
@@ -296,42 +355,11 @@ cmd_init(int argc, char **argv)
 			bases[i] = e.layer[i].name;
 		bases[i] = RECORD;
 		clean_stale(efd, label, bases, e.nlayers + 1);
+		if ((conflicts = init_conflicts(&e, efd, label, mfd, &master,
+		    &have)) > 0)
+			errx(EXIT_FAIL, "%s: %d conflict%s; nothing changed",
+			    esc(label), conflicts, conflicts == 1 ? "" : "s");
 	}
-
-	/* Conflicts first: then nothing is changed. */
-	have = NULL;
-	if (efd != -1 && record_read(efd, esc(label), &old) == 0) {
-		have = record_text(&old, &havelen);
-		want = record_text(&e, &wantlen);
-		if (havelen != wantlen || memcmp(have, want, havelen) != 0) {
-			warnx("%s/%s: records another environment (%s, master "
-			    "%s)", esc(label), RECORD, old.name,
-			    esc(old.master));
-			conflicts++;
-		}
-		free(want);
-	}
-	for (i = 0; efd != -1 && i < e.nlayers; i++) {
-		diagnose(&e, i, efd, label, mfd, &master, &d);
-		if (d.state == S_OK || d.state == S_MISSING)
-			continue;
-		snprintf(link, sizeof link, "%s/%s", e.master,
-		    e.layer[i].name);
-		if (d.state == S_INSIDE)
-			warnx("%s/%s: a directory inside the master %s",
-			    esc(label), e.layer[i].name, esc(e.master));
-		else
-			warnx("%s/%s: %s%s where %s%s belongs", esc(label),
-			    e.layer[i].name, d.type == S_IFLNK ?
-			    "a symlink to " : typename(d.type),
-			    d.type == S_IFLNK ? esc(d.text) : "",
-			    e.layer[i].shared ? "a symlink to " :
-			    "a directory", e.layer[i].shared ? esc(link) : "");
-		conflicts++;
-	}
-	if (conflicts > 0)
-		errx(EXIT_FAIL, "%s: %d conflict%s; nothing changed",
-		    esc(label), conflicts, conflicts == 1 ? "" : "s");
 
 	for (i = 0; i < e.nlayers; i++) {
 		if (efd != -1 && fstatat(efd, e.layer[i].name, &st,
@@ -354,14 +382,13 @@ cmd_init(int argc, char **argv)
 	}
 	if (made > 0 && atomic_syncdir(efd, NULL) == -1)
 		err(EXIT_FAIL, "%s", esc(label));
-	if (have == NULL) {
+	if (!have) {
 		act("write %s/%s", esc(label), RECORD);
 		if (!opt.dry) {
 			record_write(efd, esc(label), &e);
 			audit_change("record", label);
 		}
 	}
-	free(have);
 	err_flush();
 	return EXIT_OK;
 }

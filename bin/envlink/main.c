@@ -130,8 +130,13 @@ cmd_switch(int argc, char **argv)
 		}
 		target_ok(dfd, target, base, abs);
 	}
-	/* Before the lock, so that a refusal leaves no lock file behind. */
+	/* Before the lock, so that a refusal leaves no lock file behind;
+	 * again under it. */
 	(void)link_now(dfd, base, link, cur, sizeof cur);
+	if (back && faccessat(dfd, prev, F_OK, AT_SYMLINK_NOFOLLOW) == -1 &&
+	    errno == ENOENT)
+		errx(EXIT_FAIL, "%s: no previous target (no %s/%s)",
+		    esc(link), esc(ldir), esc(prev));
 	if (!opt.dry)
 		lock_or_exit(dfd, ldir, lockname, link);
 	bases[0] = base;

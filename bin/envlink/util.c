@@ -276,7 +276,7 @@ clean_stale(int dirfd, const char *dirlabel, const char **bases, int nbases)
 		if (S_ISLNK(st.st_mode))
 			flag = 0;
 		else if (S_ISDIR(st.st_mode))
-			flag = AT_REMOVEDIR;	/* only if empty */
+			flag = AT_REMOVEDIR;	/* only if empty: ours are */
 		else if (S_ISREG(st.st_mode) && strcmp(bases[i], RECORD) == 0)
 			flag = 0;
 		else
@@ -287,7 +287,8 @@ clean_stale(int dirfd, const char *dirlabel, const char **bases, int nbases)
 		else if (unlinkat(dirfd, de->d_name, flag) == 0)
 			act("remove leftover %s/%s", esc(dirlabel),
 			    esc(de->d_name));
-		else if (errno != ENOENT)
+		else if (errno != ENOENT && errno != ENOTEMPTY &&
+		    errno != EEXIST)
 			warn("%s/%s", esc(dirlabel), esc(de->d_name));
 	}
 	closedir(d);
