@@ -5,7 +5,7 @@
 . "$(dirname "$0")/tap.sh"
 . "$TESTS/envguard.sh"
 
-plan 72
+plan 75
 
 # --- usage -----------------------------------------------------------------
 
@@ -155,10 +155,23 @@ status 'ENVGUARD_YES naming another environment does not help' 1 env \
     DATA_ENV=prod ENVGUARD_YES='staging' setsid "$E" confirm </dev/null
 status 'ENVGUARD_YES naming it lets it through' 0 env DATA_ENV=prod \
     ENVGUARD_YES='staging prod' setsid "$E" confirm </dev/null
-status 'with AUDITLOG set the bypass is for the audit log' 0 env DATA_ENV=prod \
-    ENVGUARD_YES=prod AUDITLOG="$T/audit.log" setsid "$E" confirm </dev/null
-like 'which this build says it cannot write' \
-    'envguard: AUDITLOG is set, but this build writes no audit records (confirm-bypass prod)' \
+if [ -x "$BIN/auditlog" ] &&
+    "$BIN/auditlog" init -f audit.log -o audit.key >/dev/null 2>&1; then
+	status 'with AUDITLOG set the bypass goes to the audit log' 0 env \
+	    DATA_ENV=prod ENVGUARD_YES=prod AUDITLOG="$T/audit.log" \
+	    setsid "$E" confirm </dev/null
+	like 'as a confirm-bypass record' \
+	    '* env=prod *prog=envguard type=confirm-bypass environment=prod by=ENVGUARD_YES mac=*' \
+	    "$(tail -n 1 audit.log)"
+	ok 'and the log verifies' "$BIN/auditlog" verify -k audit.key audit.log
+else
+	skip 'with AUDITLOG set the bypass goes to the audit log' 'no auditlog'
+	skip 'as a confirm-bypass record' 'no auditlog'
+	skip 'and the log verifies' 'no auditlog'
+fi
+status 'a log that cannot take the record: no bypass' 1 env DATA_ENV=prod \
+    ENVGUARD_YES=prod AUDITLOG="$T/nolog" setsid "$E" confirm </dev/null
+same 'saying why' "envguard: $T/nolog: No such file or directory; not confirmed" \
     "$(cat "$ERR")"
 
 # With a terminal: script(1) runs confirm on a pty and types for it.

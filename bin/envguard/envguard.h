@@ -89,7 +89,8 @@ struct cap_data {
 void	usage(void) __attribute__((noreturn));
 void	putesc(FILE *, const char *);
 void	say(const char *, const char *);
-void	audit_change(const char *, const char *);
+void	audit_start(const char *);
+int	audit_change(const char *, const char *const *);
 int	have_cap(int);
 int	load_trees(struct tree **, int *, int);
 

@@ -56,6 +56,7 @@ struct tree_lock {
 	ino_t		 root;
 	int		 failed;
 	int		 changes;	/* unlock: lines reported */
+	unsigned long	 changed;	/* modes and attributes changed */
 };
 
 static int	split(const char *, char *, size_t, char *, size_t);
@@ -76,6 +77,8 @@ static char	*format_record(const struct tree_lock *, size_t *);
 static int	parse_record(struct tree_lock *, char *, const char *);
 static void	report(const char *, const char *, const char *,
 		    const char *);
+static int	record_change(const char *, const char *, const char *,
+		    const struct tree_lock *);
 static int	lock_one(const char *);
 static int	unlock_one(const char *);
 
@@ -330,8 +333,12 @@ apply_lock(enum walk_event ev, const struct walk_entry *e, void *arg)
 		return 0;
 	fullpath(path, sizeof(path), tl->given, e->path);
 	want = l->mode & ~(mode_t)0222;
-	if ((e->st.st_mode & 07777) != want && chmod_entry(e, want, path) == -1)
-		tl->failed = 1;
+	if ((e->st.st_mode & 07777) != want) {
+		if (chmod_entry(e, want, path) == -1)
+			tl->failed = 1;
+		else
+			tl->changed++;
+	}
 	if (l->immutable) {
 		if ((fd = open_entry(e)) == -1) {
 			warn("%s", path);
@@ -339,6 +346,8 @@ apply_lock(enum walk_event ev, const struct walk_entry *e, void *arg)
 		} else {
 			if (setimmutable(fd, path, 1) == -1)
 				tl->failed = 1;
+			else
+				tl->changed++;
 			close(fd);
 		}
 	}
@@ -409,10 +418,16 @@ apply_unlock(enum walk_event ev, const struct walk_entry *e, void *arg)
 		}
 		if (setimmutable(fd, path, 0) == -1)
 			tl->failed = 1;
+		else
+			tl->changed++;
 		close(fd);
 	}
-	if (cur != l->mode && !l->frozen && chmod_entry(e, l->mode, path) == -1)
-		tl->failed = 1;
+	if (cur != l->mode && !l->frozen) {
+		if (chmod_entry(e, l->mode, path) == -1)
+			tl->failed = 1;
+		else
+			tl->changed++;
+	}
 	return 0;
 }
 
@@ -428,14 +443,21 @@ apply_force(enum walk_event ev, const struct walk_entry *e, void *arg)
 		return 0;
 	fullpath(path, sizeof(path), tl->given, e->path);
 	if (geteuid() == 0 && (fd = open_entry(e)) != -1) {
-		if (getflags(fd, &flags) == 0 && (flags & FS_IMMUTABLE_FL_K) &&
-		    setimmutable(fd, path, 0) == -1)
-			tl->failed = 1;
+		if (getflags(fd, &flags) == 0 && (flags & FS_IMMUTABLE_FL_K)) {
+			if (setimmutable(fd, path, 0) == -1)
+				tl->failed = 1;
+			else
+				tl->changed++;
+		}
 		close(fd);
 	}
-	if (!(e->st.st_mode & S_IWUSR) && chmod_entry(e, (e->st.st_mode |
-	    S_IWUSR) & 07777, path) == -1)
-		tl->failed = 1;
+	if (!(e->st.st_mode & S_IWUSR)) {
+		if (chmod_entry(e, (e->st.st_mode | S_IWUSR) & 07777,
+		    path) == -1)
+			tl->failed = 1;
+		else
+			tl->changed++;
+	}
 	return 0;
 }
 
@@ -577,6 +599,26 @@ bad:
 	return -1;
 }
 
+/* The audit record of one lock or unlock of a tree: its path, the
+ * record's, how many modes and attributes were changed, for unlock how
+ * many changes since the lock were reported, and whether all went well. */
+static int
+record_change(const char *type, const char *path, const char *recpath,
+    const struct tree_lock *tl)
+{
+	char changed[32], reported[32];
+	const char *result = tl->failed ? "failed" : "ok";
+	const char *lockkv[] = { "path", path, "record", recpath, "changed",
+	    changed, "result", result, NULL };
+	const char *unlockkv[] = { "path", path, "record", recpath, "changed",
+	    changed, "reported", reported, "result", result, NULL };
+
+	snprintf(changed, sizeof(changed), "%lu", tl->changed);
+	snprintf(reported, sizeof(reported), "%d", tl->changes);
+	return audit_change(type, strcmp(type, "lock") == 0 ? lockkv :
+	    unlockkv);
+}
+
 static int
 lock_one(const char *path)
 {
@@ -642,8 +684,8 @@ lock_one(const char *path)
 		warn("%s", path);
 		tl.failed = 1;
 	}
-	if (!opt.dry)
-		audit_change("lock", path);
+	if (!opt.dry && record_change("lock", path, recpath, &tl) == -1)
+		tl.failed = 1;
 	close(pfd);
 	return tl.failed ? -1 : 0;
 fail:
@@ -742,6 +784,7 @@ unlock_one(const char *path)
 		if (!tl.e[i].seen && !tl.e[i].dup) {
 			fullpath(full, sizeof(full), path, tl.e[i].path);
 			report("gone", full, NULL, NULL);
+			tl.changes++;
 		}
 	if (tl.failed)
 		goto fail;
@@ -752,12 +795,14 @@ unlock_one(const char *path)
 		goto fail;
 	}
 done:
-	if (!opt.dry)
-		audit_change("unlock", path);
+	if (!opt.dry && record_change("unlock", path, recpath, &tl) == -1)
+		tl.failed = 1;
 	free(buf);
 	close(pfd);
 	return tl.failed ? -1 : 0;
 fail:
+	if (!opt.dry && tl.changed > 0)
+		record_change("unlock", path, recpath, &tl);
 	if (fd != -1)
 		close(fd);
 	free(buf);
@@ -777,6 +822,8 @@ cmd_lock(int argc, char **argv)
 	if (opt.immutable && !have_cap(CAP_LINUX_IMMUTABLE_K))
 		errx(EXIT_FAIL, "-i: setting the immutable attribute needs "
 		    "root (CAP_LINUX_IMMUTABLE)");
+	if (!opt.dry)
+		audit_start("nothing changed");
 	for (i = 0; i < argc; i++)
 		if (lock_one(argv[i]) == -1)
 			rc = EXIT_FAIL;
@@ -793,6 +840,8 @@ cmd_unlock(int argc, char **argv)
 		usage();
 	if (opt.dry)
 		opt.verbose = 1;
+	else
+		audit_start("nothing changed");
 	for (i = 0; i < argc; i++)
 		if (unlock_one(argv[i]) == -1)
 			rc = EXIT_FAIL;

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/audit.h"
 #include "lib/err.h"
 #include "bin/envguard/envguard.h"
 
@@ -89,21 +90,38 @@ say(const char *word, const char *path)
 	putc('\n', stderr);
 }
 
-void
-audit_change(const char *what, const char *object)
-{
-	/*
-	 * The one place where envguard's changes reach the audit log.  The
-	 * writer comes with auditlog (lib/audit); until then a set AUDITLOG
-	 * is reported, never silently ignored.
-	 */
-	static int told;
+/*
+ * The audit log (AUDITLOG), opened before anything is changed.  A log that
+ * cannot be appended to stops the command there: a change that cannot be
+ * recorded is not made.  why ends the message ("nothing changed").
+ */
+static struct audit alog;
+static int alog_open;
 
-	if (getenv("AUDITLOG") != NULL && !told) {
-		warnx("AUDITLOG is set, but this build writes no audit records "
-		    "(%s %s)", what, object);
-		told = 1;
-	}
+void
+audit_start(const char *why)
+{
+	const char *log = getenv("AUDITLOG");
+
+	if (log == NULL || *log == '\0' || alog_open)
+		return;
+	if (audit_open(&alog, log) == -1)
+		errx(EXIT_FAIL, "%s: %s; %s", log, audit_strerror(&alog), why);
+	alog_open = 1;
+}
+
+/* One record of type for one change, fields kv (key, value, ..., NULL).
+ * 0, or -1 with a message printed. */
+int
+audit_change(const char *type, const char *const *kv)
+{
+	if (!alog_open)
+		return 0;
+	if (audit_record(&alog, type, kv) == 0)
+		return 0;
+	warnx("%s: %s; the %s is not in the audit log", getenv("AUDITLOG"),
+	    audit_strerror(&alog), type);
+	return -1;
 }
 
 /* Whether capability cap is in the effective set. */
@@ -247,7 +265,12 @@ cmd_confirm(int argc, char **argv)
 	if (fd == -1) {
 		yes = getenv("ENVGUARD_YES");
 		if (yes != NULL && listed(yes, opt.env)) {
-			audit_change("confirm-bypass", opt.env);
+			const char *kv[] = { "environment", opt.env, "by",
+			    "ENVGUARD_YES", NULL };
+
+			audit_start("not confirmed");
+			if (audit_change("confirm-bypass", kv) == -1)
+				errx(EXIT_FAIL, "%s: not confirmed", opt.env);
 			return EXIT_OK;
 		}
 		errx(EXIT_FAIL, "%s: confirmation needed, but there is no "
