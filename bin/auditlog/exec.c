@@ -52,7 +52,7 @@ cmd_exec(int argc, char **argv)
 {
 	struct audit a;
 	struct audit_field *f;
-	struct sigaction sa;
+	struct sigaction sa, osa;
 	struct timespec t0, t1;
 	sigset_t block, old;
 	char cwd[PATH_MAX], (*keys)[24], startseq[24], code[16], secs[32];
@@ -121,8 +121,14 @@ cmd_exec(int argc, char **argv)
 	sa.sa_sigaction = forward;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < NFWD; i++)
+	for (i = 0; i < NFWD; i++) {
+		/* A signal ignored when we started (a background job's
+		 * SIGINT) stays ignored, as it is for the command. */
+		if (sigaction(fwdsigs[i], NULL, &osa) == 0 &&
+		    osa.sa_handler == SIG_IGN)
+			continue;
 		sigaction(fwdsigs[i], &sa, NULL);
+	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	/* exec's errno, or nothing (the pipe closed by a successful exec). */
 	while ((r = read(pfd[0], &cerr, sizeof cerr)) == -1 && errno == EINTR)

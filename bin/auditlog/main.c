@@ -116,14 +116,20 @@ cmd_init(int argc, char **argv)
 	unsigned char k0[HASH_LEN], id[AUDIT_IDLEN];
 	char path[PATH_MAX], pub[512], line[256];
 	char signline[sizeof(SIGN_TAG) + 2 * SIGN_SECLEN + 2];
-	char made[3][PATH_MAX];
+	char made[3][PATH_MAX], *slash;
 	size_t i, nmade = 0;
 	int n;
 
 	(void)argv;
 	if (argc != 0)
 		usage();
-	/* Nothing is made if any of the files is there already. */
+	/* Nothing is made if the directory is not writable or any of the
+	 * files is there already. */
+	strcpy(path, opt.log);
+	if ((slash = strrchr(path, '/')) != NULL)
+		*(slash == path ? slash + 1 : slash) = '\0';
+	if (access(slash != NULL ? path : ".", W_OK | X_OK) == -1)
+		err(EXIT_FAIL, "%s", opt.log);
 	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
 		companion(path, sfx[i]);
 		if (faccessat(AT_FDCWD, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
