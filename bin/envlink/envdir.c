@@ -336,6 +336,7 @@ cmd_init(int argc, char **argv)
 	    &master, &have)) > 0)
 		errx(EXIT_FAIL, "%s: %d conflict%s; nothing changed",
 		    esc(label), conflicts, conflicts == 1 ? "" : "s");
+	audit_start();
 	if (efd == -1 && !opt.dry) {
 		if (mkdirat(pfd, base, 0777) == -1 && errno != EEXIST)
 			err(EXIT_FAIL, "%s", esc(label));
@@ -345,7 +346,7 @@ cmd_init(int argc, char **argv)
 		    O_NOFOLLOW | O_CLOEXEC)) == -1)
 			err(EXIT_FAIL, "%s", esc(label));
 		act("mkdir %s", esc(label));
-		audit_change("mkdir", label);
+		audit_change("mkdir", "path", abspath(label, NULL), NULL);
 	} else if (efd == -1)
 		act("mkdir %s", esc(label));
 	if (efd != -1) {
@@ -378,7 +379,12 @@ cmd_init(int argc, char **argv)
 		    mkdirat(efd, e.layer[i].name, 0777)) == -1)
 			err(EXIT_FAIL, "%s/%s", esc(label), e.layer[i].name);
 		made++;
-		audit_change(e.layer[i].shared ? "link" : "mkdir", link);
+		if (e.layer[i].shared)
+			audit_change("link", "path", abspath(label,
+			    e.layer[i].name), "target", link, NULL);
+		else
+			audit_change("mkdir", "path", abspath(label,
+			    e.layer[i].name), NULL);
 	}
 	if (made > 0 && atomic_syncdir(efd, NULL) == -1)
 		err(EXIT_FAIL, "%s", esc(label));
@@ -386,11 +392,12 @@ cmd_init(int argc, char **argv)
 		act("write %s/%s", esc(label), RECORD);
 		if (!opt.dry) {
 			record_write(efd, esc(label), &e);
-			audit_change("record", label);
+			audit_change("record", "path", abspath(label, RECORD),
+			    "name", e.name, "master", e.master, NULL);
 		}
 	}
 	err_flush();
-	return EXIT_OK;
+	return audit_failed() ? EXIT_FAIL : EXIT_OK;
 }
 
 int
@@ -421,7 +428,7 @@ static int
 repair_one(const struct env *e, int l, int efd, const char *label, int mfd,
     struct diag *d)
 {
-	const char *name = e->layer[l].name;
+	const char *name = e->layer[l].name, *was;
 	char m[PATH_MAX + NAME_LEN + 2];
 	struct stat st;
 	int r;
@@ -484,7 +491,16 @@ repair_one(const struct env *e, int l, int efd, const char *label, int mfd,
 		warn("%s/%s", esc(label), name);
 		return -1;
 	}
-	audit_change("repair", name);
+	/* What the layer was, when something was replaced. */
+	was = d->state == S_MISSING ? NULL : d->state == S_EMPTYDIR ?
+	    "empty directory" : d->text;
+	if (!e->layer[l].shared)
+		audit_change("mkdir", "path", abspath(label, name), "was", was,
+		    NULL);
+	else
+		audit_change(d->state == S_DANGLING || d->state == S_WRONGLINK ?
+		    "relink" : "link", "path", abspath(label, name), "target",
+		    m, "was", was, NULL);
 	return 0;
 }
 
@@ -501,6 +517,7 @@ cmd_repair(int argc, char **argv)
 	if (argc != 1)
 		usage();
 	efd = open_env(argv[0], label, sizeof label, &e);
+	audit_start();
 	if (!opt.dry)
 		lock_or_exit(efd, label, RECORD_LOCK, label);
 	for (i = 0; i < e.nlayers; i++)
@@ -519,6 +536,6 @@ cmd_repair(int argc, char **argv)
 		n += report(&e, i, &d);
 	}
 	err_flush();
-	return n > 0 ? EXIT_FAIL : EXIT_OK;
+	return n > 0 || audit_failed() ? EXIT_FAIL : EXIT_OK;
 }
 

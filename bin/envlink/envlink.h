@@ -17,6 +17,7 @@
 #define MAXLAYERS	128
 #define MAXUP		4096		/* ".." steps before giving up */
 #define ESCBUFS		4
+#define AUDIT_FIELDS	6		/* fields of a record, at most */
 
 struct layer {
 	char	name[NAME_LEN + 1];
@@ -73,7 +74,10 @@ void	usage(void) __attribute__((noreturn));
 /* util.c */
 const char *esc(const char *s);
 void	act(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void	audit_change(const char *what, const char *object);
+void	audit_start(void);
+void	audit_change(const char *type, ...) __attribute__((sentinel));
+int	audit_failed(void);
+const char *abspath(const char *path, const char *name);
 int	name_ok(const char *s);
 void	strip(const char *path, char *out, size_t size);
 void	absolute(const char *path, char *out, size_t size);

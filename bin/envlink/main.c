@@ -137,6 +137,7 @@ cmd_switch(int argc, char **argv)
 	    errno == ENOENT)
 		errx(EXIT_FAIL, "%s: no previous target (no %s/%s)",
 		    esc(link), esc(ldir), esc(prev));
+	audit_start();
 	if (!opt.dry)
 		lock_or_exit(dfd, ldir, lockname, link);
 	bases[0] = base;
@@ -178,11 +179,12 @@ cmd_switch(int argc, char **argv)
 	} else if (symlinkat(target, dfd, base) == -1 ||
 	    atomic_syncdir(dfd, NULL) == -1)
 		err(EXIT_FAIL, "%s", esc(link));
-	audit_change("switch", link);
+	audit_change("switch", "link", abspath(link, NULL), "target", target,
+	    "previous", have ? cur : NULL, NULL);
 	if (have)
 		printf("%s\n", esc(cur));
 	err_flush();
-	return EXIT_OK;
+	return audit_failed() ? EXIT_FAIL : EXIT_OK;
 }
 
 static int
@@ -246,6 +248,7 @@ cmd_publish(int argc, char **argv)
 	if (within(lfd, live, &np))
 		errx(EXIT_FAIL, "%s: inside %s; refused", esc(live), esc(next));
 	beside(lockname, sizeof lockname, lbase, "lock");
+	audit_start();
 	if (!opt.dry)
 		lock_or_exit(ldfd, ldir, lockname, live);
 	act("exchange %s and %s", esc(live), esc(next));
@@ -270,9 +273,10 @@ cmd_publish(int argc, char **argv)
 			    esc(live));
 		err(EXIT_FAIL, "%s", esc(live));
 	}
-	audit_change("publish", live);
+	audit_change("publish", "live", abspath(live, NULL), "new",
+	    abspath(next, NULL), NULL);
 	err_flush();
-	return EXIT_OK;
+	return audit_failed() ? EXIT_FAIL : EXIT_OK;
 }
 
 /* Print VAR='value' with single quotes made safe for sh. */

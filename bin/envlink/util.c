@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "lib/atomic.h"
+#include "lib/audit.h"
 #include "lib/conf.h"
 #include "lib/err.h"
 #include "lib/lock.h"
@@ -75,21 +76,83 @@ act(const char *fmt, ...)
 	putc('\n', fp);
 }
 
-void
-audit_change(const char *what, const char *object)
-{
-	/*
-	 * The one place where envlink's changes reach the audit log.  The
-	 * writer comes with auditlog (lib/audit); until then a set AUDITLOG
-	 * is reported, never silently ignored.
-	 */
-	static int told;
+/*
+ * The audit log (AUDITLOG), opened before anything is changed: a change
+ * that cannot be recorded is not made.  Exits 1 when records cannot be
+ * appended to it.  A dry run changes nothing and opens nothing.
+ */
+static struct audit alog;
+static int alog_open, alog_failed;
 
-	if (getenv("AUDITLOG") != NULL && !told) {
-		warnx("AUDITLOG is set, but this build writes no audit records "
-		    "(%s %s)", what, esc(object));
-		told = 1;
+void
+audit_start(void)
+{
+	const char *log = getenv("AUDITLOG");
+
+	if (log == NULL || *log == '\0' || alog_open || opt.dry)
+		return;
+	if (audit_open(&alog, log) == -1)
+		errx(EXIT_FAIL, "%s: %s; nothing changed", esc(log),
+		    audit_strerror(&alog));
+	alog_open = 1;
+}
+
+/*
+ * One record of type for one change made, with the fields given as key,
+ * value, ..., NULL (a NULL value leaves its field out).  A record that
+ * cannot be written is reported, and audit_failed then says so for the
+ * exit status.
+ */
+void
+audit_change(const char *type, ...)
+{
+	const char *kv[2 * AUDIT_FIELDS + 1], *key, *value;
+	va_list ap;
+	int n = 0;
+
+	if (!alog_open)
+		return;
+	/* A field whose value is NULL is left out. */
+	va_start(ap, type);
+	while (n < 2 * AUDIT_FIELDS && (key = va_arg(ap, const char *)) !=
+	    NULL)
+		if ((value = va_arg(ap, const char *)) != NULL) {
+			kv[n++] = key;
+			kv[n++] = value;
+		}
+	va_end(ap);
+	kv[n] = NULL;
+	if (audit_record(&alog, type, kv) == 0)
+		return;
+	warnx("%s: %s; the %s is not in the audit log",
+	    esc(getenv("AUDITLOG")), audit_strerror(&alog), type);
+	alog_failed = 1;
+}
+
+int
+audit_failed(void)
+{
+	return alog_failed;
+}
+
+/* The absolute path of path (symlinks kept), or of path/name when name
+ * is not NULL, for a record; valid until the next call but one. */
+const char *
+abspath(const char *path, const char *name)
+{
+	static char buf[2][PATH_MAX];
+	static int next;
+	char a[PATH_MAX], *p = buf[next];
+
+	next = !next;
+	absolute(path, a, sizeof a);
+	if ((size_t)snprintf(p, PATH_MAX, "%s%s%s", a, name == NULL ||
+	    strcmp(a, "/") == 0 ? "" : "/", name != NULL ? name : "") >=
+	    PATH_MAX) {
+		errno = ENAMETOOLONG;
+		err(EXIT_FAIL, "%s/%s", esc(path), esc(name));
 	}
+	return p;
 }
 
 /* Whether s is a usable layer or environment name. */
@@ -284,9 +347,12 @@ clean_stale(int dirfd, const char *dirlabel, const char **bases, int nbases)
 		if (opt.dry)
 			act("remove leftover %s/%s", esc(dirlabel),
 			    esc(de->d_name));
-		else if (unlinkat(dirfd, de->d_name, flag) == 0)
+		else if (unlinkat(dirfd, de->d_name, flag) == 0) {
 			act("remove leftover %s/%s", esc(dirlabel),
 			    esc(de->d_name));
+			audit_change("remove", "path", abspath(dirlabel,
+			    de->d_name), "why", "leftover", NULL);
+		}
 		else if (errno != ENOENT && errno != ENOTEMPTY &&
 		    errno != EEXIST)
 			warn("%s/%s", esc(dirlabel), esc(de->d_name));
