@@ -17,7 +17,7 @@ BEARSSL = $(DEPS)/bearssl/lib/libbearssl.a
 PROGS = snapback snaprotate envlink envguard pii-hash auditlog
 LIBMODS = atomic conf csv err hash hmac lock manifest snapdir time walk mountinfo audit sign
 TESTMODS = atomic conf csv hash hmac lock manifest time walk mountinfo audit sign
-BENCHES = sha256sum rusage
+BENCHES = sha256sum rusage readloop
 TESTHELPERS = envguard-probe
 
 MAN1 = man/snapback.1 man/snaprotate.1 man/envlink.1 man/envguard.1 man/auditlog.1 man/pii-hash.1
