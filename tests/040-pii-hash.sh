@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: ISC
 . "$(dirname "$0")/tap.sh"
 
-plan 150
+plan 154
 
 PH=$BIN/pii-hash
 
@@ -127,6 +127,20 @@ status 'genkey -x: exit 2' 2 "$PH" genkey -x
 same 'genkey: no temporary file left' 'dangling k1 k1.before k2 key salt t.csv' \
     "$(LC_ALL=C ls -A | tr '\n' ' ' | sed 's/ $//')"
 status 'a genkey key works with -k' 0 "$PH" -k k1 id <t.csv
+AUDITLOG=$T/no.log status 'genkey with an AUDITLOG not made: exit 1' 1 \
+    "$PH" genkey -o k3
+[ ! -e k3 ]; tap_result $((1 - $?)) 'genkey with an AUDITLOG not made: no key'
+if [ -x "$BIN/auditlog" ] && "$BIN/auditlog" init -f "$T/a.log" >/dev/null 2>&1
+then
+	AUDITLOG=$T/a.log status 'genkey with AUDITLOG: exit 0' 0 "$PH" genkey -o k3
+	like 'genkey with AUDITLOG: one record, the key file named, not the key' \
+	    "* prog=pii-hash type=genkey path=$T/k3 mac=*" "$(tail -1 a.log)"
+	rm -f a.log*
+else
+	skip 'genkey with AUDITLOG: exit 0' 'no auditlog program'
+	skip 'genkey with AUDITLOG: one record' 'no auditlog program'
+fi
+rm -f k3
 
 # --- key and salt files ---------------------------------------------------
 

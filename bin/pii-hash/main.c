@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "lib/atomic.h"
+#include "lib/audit.h"
 #include "lib/conf.h"
 #include "lib/csv.h"
 #include "lib/err.h"
@@ -93,8 +94,9 @@ static int
 genkey(int argc, char *argv[])
 {
 	unsigned char key[GENKEY_LEN];
-	char hex[2 * GENKEY_LEN + 2], tmp[PATH_MAX];
-	const char *path = NULL;
+	char hex[2 * GENKEY_LEN + 2], tmp[PATH_MAX], abs[PATH_MAX];
+	const char *path = NULL, *log = NULL;
+	struct audit alog;
 	struct stat st;
 	size_t got;
 	ssize_t n;
@@ -120,6 +122,12 @@ genkey(int argc, char *argv[])
 	if (path != NULL && lstat(path, &st) == 0)
 		errx(EXIT_FAIL, "%s: exists; refusing to overwrite a key",
 		    path);
+	/* A key file that cannot be recorded is not made. */
+	log = getenv("AUDITLOG");
+	if (path != NULL && log != NULL && *log != '\0' &&
+	    audit_open(&alog, log) == -1)
+		errx(EXIT_FAIL, "%s: %s; no key made", log,
+		    audit_strerror(&alog));
 
 	for (got = 0; got < sizeof key; got += (size_t)n)
 		if ((n = getrandom(key + got, sizeof key - got, 0)) == -1) {
@@ -167,6 +175,18 @@ genkey(int argc, char *argv[])
 		 * directory entry may not be durable yet. */
 		errno = serrno;
 		err(EXIT_FAIL, "%s: written, but not synced", path);
+	}
+	if (log != NULL && *log != '\0') {
+		if (path[0] == '/' || getcwd(abs, sizeof abs) == NULL)
+			abs[0] = '\0';
+		else
+			strlcat(abs, "/", sizeof abs);
+		strlcat(abs, path, sizeof abs);
+		if (audit_record(&alog, "genkey", (const char *const[]){
+		    "path", abs, NULL }) == -1)
+			errx(EXIT_FAIL, "%s: %s; the key %s is not in the audit "
+			    "log", log, audit_strerror(&alog), path);
+		audit_close(&alog);
 	}
 	return EXIT_OK;
 }
