@@ -184,9 +184,10 @@ mounts(struct tree *t, int nt)
 
 	if (unshare(CLONE_NEWNS) == -1)
 		err(EXIT_FAIL, "unshare CLONE_NEWNS");
-	/* Nothing done here may reach the other namespaces. */
-	if (mount("none", "/", NULL, MS_REC | MS_SLAVE, NULL) == -1)
-		err(EXIT_FAIL, "mount --make-rslave /");
+	/* Nothing done here may reach the other namespaces, and nothing
+	 * mounted there later (a bind mount of a tree) may show up here. */
+	if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
+		err(EXIT_FAIL, "mount --make-rprivate /");
 	for (i = 0; i < nt; i++) {
 		const char *p = t[i].res->path;
 
