@@ -206,12 +206,17 @@ gather(const struct job *j, const struct snap *s, struct gather *g)
 			g->err = errno;
 			return;
 		}
-		if (j->check && (fstatat(j->dirfd, man, &st,
-		    AT_SYMLINK_NOFOLLOW) == -1 || !S_ISREG(st.st_mode))) {
-			g->incomplete = 1;
-			return;
-		}
-		if (count(j->dirfd, man, g) == -1) {
+		if (j->check) {
+			if (fstatat(j->dirfd, man, &st,
+			    AT_SYMLINK_NOFOLLOW) == -1 || !S_ISREG(st.st_mode)) {
+				g->incomplete = 1;
+				return;
+			}
+			if (add(g, &st) == -1) {
+				g->err = errno;
+				return;
+			}
+		} else if (count(j->dirfd, man, g) == -1) {
 			g->err = errno;
 			return;
 		}
