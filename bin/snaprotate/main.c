@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "lib/atomic.h"
+#include "lib/audit.h"
 #include "lib/conf.h"
 #include "lib/err.h"
 #include "lib/lock.h"
@@ -68,11 +69,28 @@ static const struct option longopts[] = {
 struct options opt = { .dir = "backups" };
 
 static void	usage(void) __attribute__((noreturn));
+static void	help(void) __attribute__((noreturn));
 
 static void
 usage(void)
 {
 	err_usage(SYNOPSIS);
+}
+
+/* -h: the usage on stdout, laid out as err_usage lays it out. */
+static void
+help(void)
+{
+	const char *p;
+
+	fputs("usage: ", stdout);
+	for (p = SYNOPSIS; *p != '\0'; p++) {
+		putchar(*p);
+		if (*p == '\n' && p[1] != '\0')
+			fputs("       ", stdout);
+	}
+	err_flush();
+	exit(EXIT_OK);
 }
 
 /* Print s with backslash, tab and newline escaped, so that a hostile name
@@ -181,14 +199,7 @@ parse_options(int argc, char *argv[])
 			opt.dir = optarg;
 			break;
 		case 'h':
-			fputs("usage: ", stdout);
-			for (r = 0; SYNOPSIS[r] != '\0'; r++) {
-				putchar(SYNOPSIS[r]);
-				if (SYNOPSIS[r] == '\n' && SYNOPSIS[r + 1] != '\0')
-					fputs("       ", stdout);
-			}
-			err_flush();
-			exit(EXIT_OK);
+			help();
 		case 'n':
 			opt.dry = 1;
 			break;
@@ -263,21 +274,44 @@ parse_options(int argc, char *argv[])
 		    "that keeps no snapshot (remove them by hand)");
 }
 
+/*
+ * The audit log (AUDITLOG), opened before anything is changed, so that a
+ * removal that cannot be recorded is not made; a dry run opens nothing.
+ */
+static struct audit alog;
+static int alog_open;
+
+static void
+audit_start(void)
+{
+	const char *log = getenv("AUDITLOG");
+
+	if (log == NULL || *log == '\0' || opt.dry)
+		return;
+	if (audit_open(&alog, log) == -1)
+		errx(EXIT_FAIL, "%s: %s; nothing changed", log,
+		    audit_strerror(&alog));
+	alog_open = 1;
+}
+
+/* The one place where snaprotate's changes reach the audit log: a record
+ * of type naming object and the directory (made absolute).  A change
+ * made but not recorded ends the run with status 1. */
 static void
 audit_change(const char *what, const char *object)
 {
-	/*
-	 * The one place where snaprotate's changes reach the audit log.  The
-	 * writer comes with auditlog (lib/audit); until then a set AUDITLOG
-	 * is reported, never silently ignored.
-	 */
-	static int told;
+	char dir[PATH_MAX], cwd[PATH_MAX];
 
-	if (getenv("AUDITLOG") != NULL && !told) {
-		warnx("AUDITLOG is set, but this build writes no audit records "
-		    "(%s %s)", what, object);
-		told = 1;
-	}
+	if (!alog_open)
+		return;
+	if (opt.dir[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL ||
+	    (size_t)snprintf(dir, sizeof(dir), "%s/%s", cwd, opt.dir) >=
+	    sizeof(dir))
+		snprintf(dir, sizeof(dir), "%s", opt.dir);
+	if (audit_record(&alog, what, (const char *const[]){ "name", object,
+	    "dir", dir, NULL }) == -1)
+		errx(EXIT_FAIL, "%s: %s; the %s of %s is not in the audit log",
+		    getenv("AUDITLOG"), audit_strerror(&alog), what, object);
 }
 
 /* Take the directory's lock, held until the process exits. */
@@ -457,6 +491,7 @@ main(int argc, char *argv[])
 	int fd, failed = 0, limits, r;
 
 	parse_options(argc, argv);
+	audit_start();
 	if (opt.pattern != NULL &&
 	    pattern_compile(&pat, opt.pattern, &why) == -1)
 		errx(EXIT_USAGE, "--pattern: %s: %s", opt.pattern, why);
@@ -473,7 +508,8 @@ main(int argc, char *argv[])
 	} else {
 		if (snapdir_open(&d, opt.dir) == -1) {
 			if (errno == EINVAL)
-				err(EXIT_FAIL, "%s/%s", opt.dir, SNAPDIR_RECORD);
+				err(EXIT_FAIL, "%s/%s", opt.dir,
+				    SNAPDIR_RECORD);
 			err(EXIT_FAIL, "%s", opt.dir);
 		}
 		if (d.source[0] == '\0')

@@ -70,7 +70,8 @@ pattern_compile(struct pattern *p, const char *pat, const char **why)
 			continue;
 		}
 		if ((f = field(*c)) == -1) {
-			*why = "unknown field (want %Y %m %d %H %M %S, %% or *)";
+			*why = "unknown field "
+			    "(want %Y %m %d %H %M %S, %% or *)";
 			return -1;
 		}
 		if (seen[f]++) {

@@ -120,7 +120,7 @@ window_start(time_t latest, const struct duration *d, time_t *out)
 
 	if (localtime_r(&latest, &tm) == NULL)
 		return -1;
-	/* Each part is at most 7000000 (time_parse_duration), so none of
+	/* Each part is at most 8000000 (time_parse_duration), so none of
 	 * this overflows an int; mktime normalizes the fields. */
 	tm.tm_year -= (int)d->years;
 	tm.tm_mon -= (int)d->months;

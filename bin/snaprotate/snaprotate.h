@@ -28,7 +28,7 @@ enum rule {
 /* Why a snapshot is kept, besides the rules (struct snap's flags). */
 #define S_OLDEST	0x01	/* an unspent counter kept the oldest */
 #define S_LATEST	0x02	/* the latest link points to it */
-#define S_NEWEST	0x04	/* the newest, or the newest not in the future */
+#define S_NEWEST	0x04	/* the newest, or the newest not future */
 #define S_REMOVE	0x08	/* to be removed */
 #define S_INCOMPLETE	0x10	/* no manifest: not a snapshot */
 
@@ -60,7 +60,7 @@ struct options {
 	int		 dry;
 	int		 verbose;
 	int		 wait;
-	int		 anyrule;		/* a --keep-* option was given */
+	int		 anyrule;		/* a --keep-* was given */
 	struct policy	 policy;
 	const char	*maxsizearg;		/* as given, NULL if none */
 	unsigned long long maxsize;
@@ -92,7 +92,7 @@ void	policy_reasons(FILE *fp, const struct snap *s);
 
 struct pattern {
 	struct pattok {
-		char	type;		/* 'c' literal, '*', or a field letter */
+		char	type;		/* 'c', '*' or a field letter */
 		char	c;
 	}	 tok[PAT_MAXTOK];
 	size_t	 ntok;

@@ -82,9 +82,10 @@ struct worker {
 static size_t
 hash(dev_t dev, ino_t ino, size_t nslot)
 {
-	uint64_t h = ((uint64_t)ino ^ ((uint64_t)dev << 40 | (uint64_t)dev >> 24)) *
-	    UINT64_C(0x9e3779b97f4a7c15);
+	uint64_t d = (uint64_t)dev, h;
 
+	h = ((uint64_t)ino ^ (d << 40 | d >> 24)) *
+	    UINT64_C(0x9e3779b97f4a7c15);
 	return (size_t)(h >> 17) & (nslot - 1);
 }
 
@@ -208,7 +209,8 @@ gather(const struct job *j, const struct snap *s, struct gather *g)
 		}
 		if (j->check) {
 			if (fstatat(j->dirfd, man, &st,
-			    AT_SYMLINK_NOFOLLOW) == -1 || !S_ISREG(st.st_mode)) {
+			    AT_SYMLINK_NOFOLLOW) == -1 ||
+			    !S_ISREG(st.st_mode)) {
 				g->incomplete = 1;
 				return;
 			}
