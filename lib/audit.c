@@ -937,23 +937,45 @@ lock_wait(int fd)
 	return 0;
 }
 
-/* Whether the log's bytes before st->size end with st's last MAC. */
+/* Whether the log's bytes before st->size end with the record the state
+ * says is the last: its seq and its MAC. */
 static int
 tail_matches(int fd, const struct audit_state *st)
 {
-	char buf[MACTAIL], hex[HASH_HEXLEN + 1];
-	ssize_t n;
+	struct audit_rec r;
+	char why[128], *buf, *nbuf, *p;
+	size_t cap = 4096, n;
+	ssize_t got;
+	int ok = 0;
 
-	if (st->size < MACTAIL)
+	if (st->size < MACTAIL || st->seq == 0)
 		return 0;
-	do
-		n = pread(fd, buf, MACTAIL, (off_t)st->size - MACTAIL);
-	while (n == -1 && errno == EINTR);
-	if (n != MACTAIL)
+	if ((buf = malloc(cap)) == NULL)
 		return 0;
-	hash_hex(st->mac, HASH_LEN, hex);
-	return memcmp(buf, " mac=", 5) == 0 &&
-	    memcmp(buf + 5, hex, HASH_HEXLEN) == 0 && buf[MACTAIL - 1] == '\n';
+	for (;;) {
+		n = st->size < cap ? (size_t)st->size : cap;
+		do
+			got = pread(fd, buf, n, (off_t)(st->size - n));
+		while (got == -1 && errno == EINTR);
+		if (got != (ssize_t)n)
+			break;
+		/* The last line starts after the newline before it. */
+		for (p = buf + n - 1; p > buf && p[-1] != '\n'; p--)
+			;
+		if (p > buf || n == st->size) {
+			ok = audit_parse(p, (size_t)(buf + n - p), &r, why,
+			    sizeof why) == 0 && r.seq + 1 == st->seq &&
+			    hash_equal(r.mac, st->mac, HASH_LEN);
+			break;
+		}
+		if (cap > AUDIT_MAXLINE ||
+		    (nbuf = realloc(buf, cap * 4)) == NULL)
+			break;
+		buf = nbuf;
+		cap *= 4;
+	}
+	free(buf);
+	return ok;
 }
 
 /* Whether line is the record that follows st, keyed with st->key. */
