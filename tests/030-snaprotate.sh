@@ -627,15 +627,20 @@ fi
 # --- AUDITLOG ------------------------------------------------------------------
 
 mkbk au 20240101_000000 20240102_000000 20240103_000000 20240104_000000
+status 'AUDITLOG that is no log: nothing removed' 1 \
+    env AUDITLOG="$T/audit.log" "$SR" -d au --keep-last 1
+same 'saying so, every snapshot kept' \
+    "snaprotate: $T/audit.log: No such file or directory; nothing changed|9" \
+    "$(cat "$ERR")|$(ls au | wc -l)"
+"$BIN/auditlog" init -f "$T/audit.log" -o "$T/audit.k0" >/dev/null
 status 'AUDITLOG set, -n' 0 env AUDITLOG="$T/audit.log" "$SR" -n -d au \
     --keep-last 1
-same 'a dry run records nothing, says nothing' '' "$(cat "$ERR")"
 status 'AUDITLOG set: three removals' 0 env AUDITLOG="$T/audit.log" \
     "$SR" -d au --keep-last 1
-same 'this build says once that it writes no audit records' \
-    'snaprotate: AUDITLOG is set, but this build writes no audit records (remove db_20240101_000000.sqlite)' \
-    "$(cat "$ERR")"
-ok 'and writes no log' test ! -e "$T/audit.log"
+same 'a dry run records nothing; one record per removal' \
+    "remove db_20240101_000000.sqlite $T/au|remove db_20240102_000000.sqlite $T/au|remove db_20240103_000000.sqlite $T/au" \
+    "$(sed 1d "$T/audit.log" | sed 's/.* type=\([^ ]*\) name=\([^ ]*\) dir=\([^ ]*\) .*/\1 \2 \3/' |
+    tr '\n' '|' | sed 's/|$//')"
 
 # --- a directory that cannot be written -------------------------------------------
 

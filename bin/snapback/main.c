@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "lib/atomic.h"
+#include "lib/audit.h"
 #include "lib/conf.h"
 #include "lib/err.h"
 #include "lib/hash.h"
@@ -248,21 +249,43 @@ resolve(const struct snapdir *b, const char *arg)
 	errx(EXIT_FAIL, "%s/%s: no such snapshot", opt.dir, arg);
 }
 
-static void
-audit_change(const char *what, const char *object)
-{
-	/*
-	 * The one place where snapback's changes reach the audit log.  The
-	 * writer comes with auditlog (lib/audit); until then a set AUDITLOG
-	 * is reported, never silently ignored.
-	 */
-	static int told;
+/*
+ * The audit log (AUDITLOG), opened before anything is changed, so that a
+ * change that cannot be recorded is not made; a dry run opens nothing.
+ */
+static struct audit alog;
+static int alog_open;
 
-	if (getenv("AUDITLOG") != NULL && !told) {
-		warnx("AUDITLOG is set, but this build writes no audit records "
-		    "(%s %s)", what, object);
-		told = 1;
-	}
+static void
+audit_start(void)
+{
+	const char *log = getenv("AUDITLOG");
+
+	if (log == NULL || *log == '\0' || opt.dry || alog_open)
+		return;
+	if (audit_open(&alog, log) == -1)
+		errx(EXIT_FAIL, "%s: %s; nothing changed", log,
+		    audit_strerror(&alog));
+	alog_open = 1;
+}
+
+/* The one place where snapback's changes reach the audit log: a record
+ * of type with two fields and the backup directory.  A change made but
+ * not recorded ends the run with status 1. */
+static void
+audit_change(const char *type, const char *k1, const char *v1,
+    const char *k2, const char *v2)
+{
+	char dir[PATH_MAX];
+
+	if (!alog_open)
+		return;
+	if (absolute(opt.dir, dir, sizeof(dir)) == -1)
+		strcpy(dir, opt.dir);
+	if (audit_record(&alog, type, (const char *const[]){ k1, v1, k2, v2,
+	    "dir", dir, NULL }) == -1)
+		errx(EXIT_FAIL, "%s: %s; the %s %s is not in the audit log",
+		    getenv("AUDITLOG"), audit_strerror(&alog), type, v1);
 }
 
 /*
@@ -382,7 +405,7 @@ take_snapshot(struct snapdir *b, const char *srcroot, char *name, size_t size)
 	if (opt.verbose)
 		fprintf(stderr, "%s/%s: %llu files, %llu copied, %llu linked\n",
 		    opt.dir, name, c.files, c.copied, c.linked);
-	audit_change("snapshot", name);
+	audit_change("snapshot", "name", name, "source", srcroot);
 done:
 	copy_free(&c);
 	manifest_free(&ref);
@@ -708,7 +731,7 @@ cmd_restore(int argc, char **argv)
 	if (opt.verbose)
 		fprintf(stderr, "restored %s/%s to %s: %llu files\n", opt.dir,
 		    name, target, c.files);
-	audit_change("restore", target);
+	audit_change("restore", "target", target, "name", name);
 	close(pfd);
 	manifest_free(&m);
 	err_flush();
@@ -777,5 +800,7 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	if (cmds[i].fn == cmd_create || cmds[i].fn == cmd_restore)
+		audit_start();
 	return cmds[i].fn(argc, argv);
 }
