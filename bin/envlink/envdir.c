@@ -1,7 +1,6 @@
 /* envdir.c - envlink init, check and repair: the layers of
  * an environment directory. */
 /* SPDX-License-Identifier: ISC */
-#define _GNU_SOURCE	/* faccessat AT_EACCESS */
 
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -11,18 +10,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "lib/atomic.h"
-#include "lib/conf.h"
 #include "lib/err.h"
-#include "lib/lock.h"
-#include "lib/mountinfo.h"
 #include "bin/envlink/envlink.h"
 
 /* --- diagnosis of a layer ------------------------------------------------- */

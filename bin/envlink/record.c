@@ -1,18 +1,14 @@
 /* record.c - envlink: the layers of layers.conf and the
  * environment record ENVDIR/.envlink. */
 /* SPDX-License-Identifier: ISC */
-#define _GNU_SOURCE	/* open_memstream */
 
 #include <sys/types.h>
 #include <sys/stat.h>
 
-#include <dirent.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +17,6 @@
 #include "lib/atomic.h"
 #include "lib/conf.h"
 #include "lib/err.h"
-#include "lib/lock.h"
-#include "lib/mountinfo.h"
 #include "bin/envlink/envlink.h"
 
 /* The default layers, as conf/layers.conf ships them. */
@@ -41,10 +35,8 @@ layers_default(struct env *e)
 	memcpy(e->layer, deflayers, sizeof deflayers);
 }
 
-/*
- * Add a layer from fields f[0] (name) and f[1] (kind) of line line of
- * label; the reason on failure, or NULL.
- */
+/* Add the layer of a line's fields f[nf] (name and kind) to e; the
+ * reason on failure, or NULL. */
 const char *
 layer_add(struct env *e, char **f, int nf)
 {

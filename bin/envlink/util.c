@@ -1,7 +1,6 @@
 /* util.c - envlink: names, messages, temporaries, atomic
  * replacement of an entry, and whether one directory lies inside another. */
 /* SPDX-License-Identifier: ISC */
-#define _GNU_SOURCE	/* AT_EACCESS, SYS_renameat2 users */
 
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -12,7 +11,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +18,6 @@
 
 #include "lib/atomic.h"
 #include "lib/audit.h"
-#include "lib/conf.h"
 #include "lib/err.h"
 #include "lib/lock.h"
 #include "lib/mountinfo.h"
@@ -43,8 +40,7 @@ esc(const char *s)
 	p = buf[next];
 	next = (next + 1) % ESCBUFS;
 	end = p + sizeof buf[0] - 4;
-	for (s = s != NULL ? s : "", end[0] = '\0'; *s != '\0' && p < end;
-	    s++) {
+	for (s = s != NULL ? s : ""; *s != '\0' && p < end; s++) {
 		if (*s == '\\' || *s == '\n' || *s == '\t') {
 			*p++ = '\\';
 			*p++ = *s == '\n' ? 'n' : *s == '\t' ? 't' : '\\';
@@ -352,8 +348,7 @@ clean_stale(int dirfd, const char *dirlabel, const char **bases, int nbases)
 			    esc(de->d_name));
 			audit_change("remove", "path", abspath(dirlabel,
 			    de->d_name), "why", "leftover", NULL);
-		}
-		else if (errno != ENOENT && errno != ENOTEMPTY &&
+		} else if (errno != ENOENT && errno != ENOTEMPTY &&
 		    errno != EEXIST)
 			warn("%s/%s", esc(dirlabel), esc(de->d_name));
 	}
@@ -411,7 +406,6 @@ within(int fd, const char *path, const struct place *top)
 	return p.havefs && top->havefs && p.st.st_dev == top->st.st_dev &&
 	    mountinfo_below(p.fs, top->fs);
 }
-
 
 /* --- replacing an entry atomically --------------------------------------- */
 
