@@ -94,7 +94,7 @@ static int
 genkey(int argc, char *argv[])
 {
 	unsigned char key[GENKEY_LEN];
-	char hex[2 * GENKEY_LEN + 2], tmp[PATH_MAX], abs[PATH_MAX];
+	char hex[2 * GENKEY_LEN + 2], tmp[PATH_MAX], abs[2 * PATH_MAX];
 	const char *path = NULL, *log = NULL;
 	struct audit alog;
 	struct stat st;
@@ -177,11 +177,11 @@ genkey(int argc, char *argv[])
 		err(EXIT_FAIL, "%s: written, but not synced", path);
 	}
 	if (log != NULL && *log != '\0') {
-		if (path[0] == '/' || getcwd(abs, sizeof abs) == NULL)
-			abs[0] = '\0';
+		/* Absolute, for the record. */
+		if (path[0] == '/' || getcwd(tmp, sizeof tmp) == NULL)
+			snprintf(abs, sizeof abs, "%s", path);
 		else
-			strlcat(abs, "/", sizeof abs);
-		strlcat(abs, path, sizeof abs);
+			snprintf(abs, sizeof abs, "%s/%s", tmp, path);
 		if (audit_record(&alog, "genkey", (const char *const[]){
 		    "path", abs, NULL }) == -1)
 			errx(EXIT_FAIL, "%s: %s; the key %s is not in the audit "
