@@ -276,7 +276,8 @@ scan(struct csv_reader *r, size_t *reclen, size_t *eollen)
 			}
 			if (b[i] == '\r' && i + 1 == n)
 				goto more;	/* is LF next? */
-			if (b[i] == '\n' || (b[i] == '\r' && b[i + 1] == '\n')) {
+			if (b[i] == '\n' ||
+			    (b[i] == '\r' && b[i + 1] == '\n')) {
 				if (push(r, r->fstart, i, 1) == -1)
 					return -1;
 				*reclen = i;
@@ -315,7 +316,8 @@ finish_at_eof(struct csv_reader *r, size_t *reclen, size_t *eollen)
 	case ST_QUOTED:
 		return fail(r, EINVAL, "unterminated quoted field", r->fline);
 	default:	/* ST_QUOTE */
-		if (r->pos < n)		/* a CR after the closing quote */
+		/* A CR after the closing quote, then the end. */
+		if (r->pos < n)
 			return fail(r, EINVAL, "text after closing quote",
 			    r->line + r->nl);
 		return push(r, r->fstart, n, 1) == -1 ? -1 : 1;

@@ -6,7 +6,8 @@
 #include <stddef.h>
 
 #define CSV_BUFSIZE	(256 * 1024)	/* the initial read buffer */
-#define CSV_MAXFIELDS	65536		/* fields in one record, at most */
+/* The most fields a record may have. */
+#define CSV_MAXFIELDS	65536
 
 /*
  * One field of a record.  raw is the field exactly as in the input

@@ -194,7 +194,8 @@ static const uint32_t k256[64] __attribute__((aligned(16))) = {
  * AMD EPYC).  Same scheme as lib/hash.c: four rounds per step, the state
  * in ABEF/CDGH order, the message schedule run ahead with msg1/msg2.
  */
-#define K4(i)	_mm_load_si128((const __m128i *)(const void *)&k256[4 * (i)])
+#define K4(i)	\
+	_mm_load_si128((const __m128i *)(const void *)&k256[4 * (i)])
 #define RNDS4(i, wa, wb) do {						\
 	ma = _mm_add_epi32((wa), K4(i));				\
 	mb = _mm_add_epi32((wb), K4(i));				\
@@ -237,20 +238,20 @@ static const uint32_t k256[64] __attribute__((aligned(16))) = {
 	sb0 = abefb;							\
 	sb1 = cdghb;							\
 	RNDS4(0, w0a, w0b);						\
-	RNDS4(1, w1a, w1b);	MSG1(w0, w1);				\
-	RNDS4(2, w2a, w2b);	MSG1(w1, w2);				\
-	RNDS4(3, w3a, w3b);	MSG2(w0, w3, w2);	MSG1(w2, w3);	\
-	RNDS4(4, w0a, w0b);	MSG2(w1, w0, w3);	MSG1(w3, w0);	\
-	RNDS4(5, w1a, w1b);	MSG2(w2, w1, w0);	MSG1(w0, w1);	\
-	RNDS4(6, w2a, w2b);	MSG2(w3, w2, w1);	MSG1(w1, w2);	\
-	RNDS4(7, w3a, w3b);	MSG2(w0, w3, w2);	MSG1(w2, w3);	\
-	RNDS4(8, w0a, w0b);	MSG2(w1, w0, w3);	MSG1(w3, w0);	\
-	RNDS4(9, w1a, w1b);	MSG2(w2, w1, w0);	MSG1(w0, w1);	\
-	RNDS4(10, w2a, w2b);	MSG2(w3, w2, w1);	MSG1(w1, w2);	\
-	RNDS4(11, w3a, w3b);	MSG2(w0, w3, w2);	MSG1(w2, w3);	\
-	RNDS4(12, w0a, w0b);	MSG2(w1, w0, w3);	MSG1(w3, w0);	\
-	RNDS4(13, w1a, w1b);	MSG2(w2, w1, w0);			\
-	RNDS4(14, w2a, w2b);	MSG2(w3, w2, w1);			\
+	RNDS4(1, w1a, w1b); MSG1(w0, w1);				\
+	RNDS4(2, w2a, w2b); MSG1(w1, w2);				\
+	RNDS4(3, w3a, w3b); MSG2(w0, w3, w2); MSG1(w2, w3);		\
+	RNDS4(4, w0a, w0b); MSG2(w1, w0, w3); MSG1(w3, w0);		\
+	RNDS4(5, w1a, w1b); MSG2(w2, w1, w0); MSG1(w0, w1);		\
+	RNDS4(6, w2a, w2b); MSG2(w3, w2, w1); MSG1(w1, w2);		\
+	RNDS4(7, w3a, w3b); MSG2(w0, w3, w2); MSG1(w2, w3);		\
+	RNDS4(8, w0a, w0b); MSG2(w1, w0, w3); MSG1(w3, w0);		\
+	RNDS4(9, w1a, w1b); MSG2(w2, w1, w0); MSG1(w0, w1);		\
+	RNDS4(10, w2a, w2b); MSG2(w3, w2, w1); MSG1(w1, w2);		\
+	RNDS4(11, w3a, w3b); MSG2(w0, w3, w2); MSG1(w2, w3);		\
+	RNDS4(12, w0a, w0b); MSG2(w1, w0, w3); MSG1(w3, w0);		\
+	RNDS4(13, w1a, w1b); MSG2(w2, w1, w0);				\
+	RNDS4(14, w2a, w2b); MSG2(w3, w2, w1);				\
 	RNDS4(15, w3a, w3b);						\
 	abefa = _mm_add_epi32(abefa, sa0);				\
 	cdgha = _mm_add_epi32(cdgha, sa1);				\

@@ -22,7 +22,7 @@ struct hmac_key {
 	unsigned char		 istate[HASH_LEN];	/* big-endian */
 	unsigned char		 ostate[HASH_LEN];
 	uint32_t		 iv[8], ov[8];	/* the same, as words */
-	int			 x2;		/* hmac_buf2 has two lanes */
+	int			 x2;	/* hmac_buf2 has two lanes */
 };
 
 /* Compute the states for key[keylen]; a key longer than the 64-byte

@@ -153,7 +153,8 @@ dump(const char *data, size_t len, size_t chunk, int sep, int quote,
 		strcat(out, rec->eollen == 2 ? "$CRLF " :
 		    rec->eollen == 1 ? "$LF " : "$- ");
 		if (off + rec->rawlen + rec->eollen > len ||
-		    memcmp(data + off, rec->raw, rec->rawlen + rec->eollen) != 0)
+		    memcmp(data + off, rec->raw, rec->rawlen + rec->eollen) !=
+		    0)
 			*exact = 0;
 		off += rec->rawlen + rec->eollen;
 	}

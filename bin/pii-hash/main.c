@@ -184,8 +184,8 @@ genkey(int argc, char *argv[])
 			snprintf(abs, sizeof abs, "%s/%s", tmp, path);
 		if (audit_record(&alog, "genkey", (const char *const[]){
 		    "path", abs, NULL }) == -1)
-			errx(EXIT_FAIL, "%s: %s; the key %s is not in the audit "
-			    "log", log, audit_strerror(&alog), path);
+			errx(EXIT_FAIL, "%s: %s; the key %s is not in the "
+			    "audit log", log, audit_strerror(&alog), path);
 		audit_close(&alog);
 	}
 	return EXIT_OK;
@@ -356,8 +356,8 @@ int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
-		{ "ragged",	required_argument,	NULL,	'R' },
-		{ NULL,		0,			NULL,	0 }
+		{ "ragged", required_argument, NULL, 'R' },
+		{ NULL, 0, NULL, 0 }
 	};
 	const char *keyfile = NULL, *saltfile = NULL;
 	unsigned long long n;

@@ -73,7 +73,7 @@ struct out {
 	pthread_t	 thread;
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 wake, idle;
-	struct batch	*work;		/* the batch whose jobs are claimed */
+	struct batch	*work;		/* whose jobs are claimed */
 	size_t		 next;		/* its next job to claim */
 	size_t		 active;	/* chunks claimed, not yet done */
 	int		 quit;
@@ -119,7 +119,8 @@ put_hex(char *dst, const unsigned char d[HASH_LEN])
 	int k;
 
 	for (k = 0; k < 2; k++) {
-		v = _mm_loadu_si128((const __m128i *)(const void *)(d + 16 * k));
+		v = _mm_loadu_si128((const __m128i *)(const void *)
+		    (d + 16 * k));
 		hi = _mm_and_si128(_mm_srli_epi16(v, 4), low);
 		lo = _mm_and_si128(v, low);
 		a = _mm_unpacklo_epi8(hi, lo);

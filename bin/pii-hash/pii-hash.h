@@ -21,7 +21,7 @@ struct column {
 	size_t		 labellen;	/* of its COLUMN part */
 	const char	*name;		/* a header name or JSON key, */
 	size_t		 namelen;
-	size_t		 pos;		/* or a position, 1-based (#N) */
+	size_t		 pos;		/* or a position (#N) */
 	int		 action;
 	int		 norm;
 };
@@ -33,7 +33,7 @@ struct options {
 	int		 noheader;	/* -N */
 	int		 ragged;	/* --ragged pass */
 	size_t		 hexlen;	/* -l */
-	int		 hash;		/* ACT_HMAC (-k), ACT_SALTED (-s), 0 */
+	int		 hash;		/* ACT_HMAC or ACT_SALTED */
 	struct hmac_key	 key;
 	unsigned char	*salt;
 	size_t		 saltlen;
@@ -43,7 +43,7 @@ struct options {
 
 extern struct options opt;
 
-#define IP_MAXTEXT	46	/* the longest canonical address, NUL incl. */
+#define IP_MAXTEXT	46	/* the longest address text and a NUL */
 #define MASK_KEEP	4	/* the characters mask leaves */
 #define REDACTED	"REDACTED"
 

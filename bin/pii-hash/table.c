@@ -67,9 +67,10 @@ plan(const struct csv_record *h, struct sel **selp)
 		c = &opt.cols[i];
 		found = 0;
 		for (k = 0; k < h->nfields; k++) {
-			if (c->name != NULL ? h->fields[k].len != c->namelen ||
-			    memcmp(h->fields[k].value, c->name, c->namelen) != 0 :
-			    k + 1 != c->pos)
+			if (c->name == NULL ? k + 1 != c->pos :
+			    h->fields[k].len != c->namelen ||
+			    memcmp(h->fields[k].value, c->name,
+			    c->namelen) != 0)
 				continue;
 			found++;
 			if (n == h->nfields)
@@ -188,8 +189,9 @@ table_run(int infd, struct out *o)
 			}
 		}
 		if (rec->nfields != width && !opt.ragged) {
-			out_error(o, rec->line, "row has %zu field%s, %s has %zu",
-			    rec->nfields, rec->nfields == 1 ? "" : "s",
+			out_error(o, rec->line, "row has %zu field%s, %s "
+			    "has %zu", rec->nfields,
+			    rec->nfields == 1 ? "" : "s",
 			    opt.noheader ? "first row" : "header", width);
 			status = EXIT_FAIL;
 			break;
