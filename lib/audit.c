@@ -123,6 +123,16 @@ lhex(int c)
 	return c >= 'a' && c <= 'f';
 }
 
+static int
+lowhex(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
 /* Check that in[len] is the canonical encoding of something, decoding it
  * into out (if not NULL); the reason into *why. */
 static int
@@ -319,9 +329,9 @@ int
 audit_parse(const char *line, size_t len, struct audit_rec *r, char *why,
     size_t whysize)
 {
-	const char *p, *end, *tok, *eq, *reason;
+	const unsigned char *p, *end, *tok, *eq;
 	size_t klen, vlen, k;
-	int i;
+	int i, h, l;
 
 	memset(r, 0, sizeof *r);
 	r->line = line;
@@ -336,52 +346,72 @@ audit_parse(const char *line, size_t len, struct audit_rec *r, char *why,
 	if (len < AUDIT_TAGLEN + 1 + MACTAIL ||
 	    memcmp(line, AUDIT_TAG " ", AUDIT_TAGLEN + 1) != 0)
 		BAD("not a %s record", AUDIT_TAG);
-	end = line + len - MACTAIL;
+	end = (const unsigned char *)line + len - MACTAIL;
 	if (memcmp(end, " mac=", 5) != 0)
 		BAD("no mac= at the end");
-	for (i = 0; i < 64; i++)
-		if (!((end[5 + i] >= '0' && end[5 + i] <= '9') ||
-		    (end[5 + i] >= 'a' && end[5 + i] <= 'f')))
+	/* The MAC is public: no need to decode it in constant time. */
+	for (i = 0; i < HASH_LEN; i++) {
+		if ((h = lowhex(end[5 + 2 * i])) < 0 ||
+		    (l = lowhex(end[6 + 2 * i])) < 0)
 			BAD("mac is not 64 lower-case hex digits");
-	hash_unhex(end + 5, r->mac, HASH_LEN);
+		r->mac[i] = (unsigned char)(h << 4 | l);
+	}
 	r->maclen = len - MACTAIL + 5;
-	p = line + AUDIT_TAGLEN + 1;
+	p = (const unsigned char *)line + AUDIT_TAGLEN + 1;
 	for (k = 0;; k++) {
-		tok = p;
-		while (p < end && *p != ' ')
-			p++;
-		if (p == tok)
-			BAD("an empty field");
-		if ((eq = memchr(tok, '=', (size_t)(p - tok))) == NULL)
-			BAD("a field without '='");
+		/* The key, up to '='. */
+		for (tok = p; p < end && *p != '=' && *p != ' '; p++)
+			;
+		if (p == end || *p == ' ')
+			BAD(p == tok ? "an empty field" : "a field without '='");
+		eq = p;
 		klen = (size_t)(eq - tok);
-		vlen = (size_t)(p - eq - 1);
 		if (k < NHDRKEYS) {
 			if (klen != strlen(hdrkeys[k]) ||
 			    memcmp(tok, hdrkeys[k], klen) != 0)
 				BAD("field %zu is not %s=", k + 1, hdrkeys[k]);
-		} else if (!valid_key(tok, klen))
+		} else if (!valid_key((const char *)tok, klen))
 			BAD("a bad key \"%.*s\"", klen > AUDIT_MAXKEY ?
 			    AUDIT_MAXKEY : (int)klen, tok);
-		if (check_value(eq + 1, vlen, NULL, NULL, &reason) == -1)
-			BAD("bad encoding of %.*s: %s", klen > AUDIT_MAXKEY ?
-			    AUDIT_MAXKEY : (int)klen, tok, reason);
+		/* The value, up to a space, each byte checked once. */
+		for (p++; p < end && *p != ' '; p++) {
+			if (!needs_enc(*p))
+				continue;
+			if (*p == '%' && end - p > 2 && (h = uhex(p[1])) >= 0 &&
+			    (l = uhex(p[2])) >= 0 &&
+			    needs_enc((unsigned char)(h << 4 | l))) {
+				p += 2;
+				continue;
+			}
+			/* Say exactly what is wrong. */
+			{
+				const char *reason;
+
+				check_value((const char *)eq + 1, (size_t)(end -
+				    eq - 1), NULL, NULL, &reason);
+				BAD("bad encoding of %.*s: %s",
+				    klen > AUDIT_MAXKEY ? AUDIT_MAXKEY :
+				    (int)klen, tok, reason);
+			}
+		}
+		vlen = (size_t)(p - eq - 1);
 		switch (k) {
 		case 0:
-			if (audit_number(eq + 1, vlen, &r->seq) == -1)
+			if (audit_number((const char *)eq + 1, vlen, &r->seq) ==
+			    -1)
 				BAD("bad seq");
 			break;
 		case 1:
-			if (!valid_ts(eq + 1, vlen))
+			if (!valid_ts((const char *)eq + 1, vlen))
 				BAD("bad ts");
-			r->ts = eq + 1;
+			r->ts = (const char *)eq + 1;
 			break;
 		case NHDRKEYS - 1:
 			if (vlen == 0)
 				BAD("empty type");
-			r->type = eq + 1;
+			r->type = (const char *)eq + 1;
 			r->typelen = vlen;
-			r->fields = p;
+			r->fields = (const char *)p;
 			break;
 		}
 		if (p == end)
@@ -390,7 +420,7 @@ audit_parse(const char *line, size_t len, struct audit_rec *r, char *why,
 	}
 	if (k < NHDRKEYS - 1 || r->type == NULL)
 		BAD("missing fields (no type=)");
-	r->fieldslen = (size_t)(end - r->fields);
+	r->fieldslen = (size_t)((const char *)end - r->fields);
 #undef BAD
 	return 0;
 }
