@@ -6,7 +6,7 @@
 . "$(dirname "$0")/tap.sh"
 . "$TESTS/auditlog.sh"
 
-plan 132
+plan 134
 
 TS='[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9][0-9][0-9][0-9]Z'
 H32='[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]'
@@ -93,6 +93,17 @@ mkdir o2
 echo old >o2/k0
 status 'init -o with an existing KEYFILE fails' 1 "$A" init -f o2/log -o o2/k0
 same 'and makes nothing' 'k0 old' "$(names o2) $(cat o2/k0)"
+mkdir full
+if [ -w /dev/full ]; then
+	status 'init whose key cannot be printed fails' 1 \
+	    sh -c "'$A' init -f full/log >/dev/full"
+	same 'saying so, and makes nothing' \
+	    'auditlog: stdout: No space left on device; the key cannot be given, nothing made|' \
+	    "$(cat "$ERR")|$(names full)"
+else
+	skip 'init whose key cannot be printed fails' 'no /dev/full'
+	skip 'saying so, and makes nothing' 'no /dev/full'
+fi
 status 'init in a missing directory fails' 1 "$A" init -f nodir/log
 same 'and says why' 'auditlog: nodir/log: No such file or directory' \
     "$(cat "$ERR")"

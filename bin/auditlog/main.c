@@ -141,12 +141,19 @@ cmd_init(int argc, char **argv)
 	random_bytes(id, sizeof id);
 	if (sign_keygen(&sk) == -1)
 		err(EXIT_FAIL, "checkpoint key");
+	/* k_0 goes out first: a log whose key was lost is worth nothing. */
+	n = keyfile_line(line, sizeof line, id, k0);
 	if (opt.keyfile != NULL) {
-		n = keyfile_line(line, sizeof line, id, k0);
 		if (file_create(opt.keyfile, 0600, line, (size_t)n) == -1)
 			err(EXIT_FAIL, "%s", opt.keyfile);
 		strcpy(made[nmade++], opt.keyfile);
+	} else {
+		fputs(line, stdout);
+		if (fflush(stdout) == EOF || ferror(stdout))
+			errx(EXIT_FAIL, "stdout: %s; the key cannot be given, "
+			    "nothing made", strerror(errno));
 	}
+	explicit_bzero(line, sizeof line);
 	hash_hex(sk.sec, SIGN_SECLEN, pub);
 	n = snprintf(signline, sizeof signline, "%s %s\n", SIGN_TAG, pub);
 	explicit_bzero(pub, sizeof pub);
@@ -171,11 +178,6 @@ cmd_init(int argc, char **argv)
 		goto bad;
 	}
 	sign_wipe(&sk);
-	if (opt.keyfile == NULL) {
-		keyfile_line(line, sizeof line, id, k0);
-		fputs(line, stdout);
-		explicit_bzero(line, sizeof line);
-	}
 	explicit_bzero(k0, sizeof k0);
 	fputs(pub, stdout);
 	err_flush();
@@ -183,7 +185,8 @@ cmd_init(int argc, char **argv)
 bad:
 	sign_wipe(&sk);
 	explicit_bzero(k0, sizeof k0);
-	explicit_bzero(line, sizeof line);
+	if (opt.keyfile == NULL)
+		warnx("the key printed above belongs to no log: discard it");
 	while (nmade > 0)
 		unlink(made[--nmade]);
 	return EXIT_FAIL;
