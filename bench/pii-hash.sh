@@ -8,7 +8,7 @@
 #	BIN=$PWD/build/bin BENCHBIN=$PWD/build/bench sh bench/pii-hash.sh
 # Environment:
 #	BENCH_ROWS	rows of the generated CSV (default 1000000)
-#	BENCH_ROUNDS	runs of pii-hash and sha256sum, the best kept (default 3);
+#	BENCH_ROUNDS	runs of pii-hash and sha256sum, the best kept (default 5);
 #			Miller and python3 run once (they take seconds, so
 #			the noise of one run is small next to them)
 #	TMPDIR		where the work directory goes (default /var/tmp)
@@ -26,7 +26,7 @@ prog=bench/pii-hash.sh
 BIN=${BIN:-$(pwd)/build/bin}
 BENCHBIN=${BENCHBIN:-$(pwd)/build/bench}
 ROWS=${BENCH_ROWS:-1000000}
-ROUNDS=${BENCH_ROUNDS:-3}
+ROUNDS=${BENCH_ROUNDS:-5}
 SAMPLE=100000
 
 die() { echo "$prog: $*" >&2; exit 1; }
