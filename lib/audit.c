@@ -202,7 +202,8 @@ valid_word(const char *s, size_t len)
 	if (len == 0 || len > AUDIT_MAXKEY)
 		return 0;
 	for (i = 0; i < len; i++) {
-		if ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9'))
+		if ((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9'))
 			continue;
 		if (i > 0 && (s[i] == '.' || s[i] == '_' || s[i] == '-'))
 			continue;
@@ -222,7 +223,8 @@ valid_key(const char *s, size_t len)
 	if (len == 3 && memcmp(s, "mac", 3) == 0)
 		return 0;
 	for (i = 0; i < NHDRKEYS; i++)
-		if (strlen(hdrkeys[i]) == len && memcmp(hdrkeys[i], s, len) == 0)
+		if (strlen(hdrkeys[i]) == len &&
+		    memcmp(hdrkeys[i], s, len) == 0)
 			return 0;
 	return 1;
 }
@@ -363,7 +365,8 @@ audit_parse(const char *line, size_t len, struct audit_rec *r, char *why,
 		for (tok = p; p < end && *p != '=' && *p != ' '; p++)
 			;
 		if (p == end || *p == ' ')
-			BAD(p == tok ? "an empty field" : "a field without '='");
+			BAD(p == tok ? "an empty field" :
+			    "a field without '='");
 		eq = p;
 		klen = (size_t)(eq - tok);
 		if (k < NHDRKEYS) {
@@ -468,8 +471,8 @@ audit_get(const struct audit_rec *r, const char *key, char *out, size_t size,
 static void
 state_format(const struct audit_state *st, char *buf)
 {
-	char id[2 * AUDIT_IDLEN + 1], key[HASH_HEXLEN + 1], mac[HASH_HEXLEN + 1];
-	char head[HASH_HEXLEN + 1], sum[HASH_HEXLEN + 1];
+	char id[2 * AUDIT_IDLEN + 1], key[HASH_HEXLEN + 1];
+	char mac[HASH_HEXLEN + 1], head[HASH_HEXLEN + 1], sum[HASH_HEXLEN + 1];
 	unsigned char h[HASH_LEN];
 	int n;
 
@@ -561,7 +564,8 @@ audit_state_read(int fd, struct audit_state *st)
 	for (i = 0; i < 2; i++) {
 		memset(buf[i], 0, sizeof buf[i]);
 		do
-			n = pread(fd, buf[i], SLOT_SIZE, (off_t)i * SLOT_STRIDE);
+			n = pread(fd, buf[i], SLOT_SIZE,
+			    (off_t)i * SLOT_STRIDE);
 		while (n == -1 && errno == EINTR);
 		if (n == -1)
 			return -1;
@@ -1106,11 +1110,13 @@ finish_rotation(struct audit *a)
 		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
 		    st.st_size <= AUDIT_MAXLINE &&
 		    audit_reader_init(&rd, fd, 0, st.st_size) == 0) {
-			if (audit_reader_next(&rd, &line, &len, &off, &tl) == 1 &&
-			    !tl && (off_t)len == st.st_size &&
+			if (audit_reader_next(&rd, &line, &len, &off,
+			    &tl) == 1 && !tl && (off_t)len == st.st_size &&
 			    verify_next(&a->st, line, len, &r) &&
-			    r.typelen == 6 && memcmp(r.type, "rotate", 6) == 0 &&
-			    audit_get(&r, "prev", prev, sizeof prev, NULL) == 0 &&
+			    r.typelen == 6 &&
+			    memcmp(r.type, "rotate", 6) == 0 &&
+			    audit_get(&r, "prev", prev, sizeof prev,
+			    NULL) == 0 &&
 			    faccessat(a->dirfd, prev, F_OK,
 			    AT_SYMLINK_NOFOLLOW) == 0 &&
 			    atomic_rename_noreplace(a->dirfd, de->d_name,

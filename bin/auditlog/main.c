@@ -30,8 +30,8 @@
 	"auditlog exec       [-f LOG] [-t TYPE] -- CMD [ARG]...\n" \
 	"auditlog tick       [-f LOG]\n" \
 	"auditlog checkpoint [-f LOG]\n" \
-	"auditlog verify     [-v] [-k KEYFILE] [-p PUBKEY] [-c CHECKPOINT]... " \
-	"[LOG...]\n" \
+	"auditlog verify     [-v] [-k KEYFILE] [-p PUBKEY] " \
+	"[-c CHECKPOINT]... [LOG...]\n" \
 	"auditlog rotate     [-f LOG]\n"
 
 #define STDIN_CHUNK	(1 << 20)

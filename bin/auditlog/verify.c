@@ -275,7 +275,8 @@ prepass(struct verifier *v, struct vfile *f)
 		    audit_number(val, strlen(val), &n) == -1 || n == 0 ||
 		    audit_get(&r, "sha256", val, sizeof val, NULL) == -1 ||
 		    strlen(val) != HASH_HEXLEN || hash_unhex(val, want,
-		    HASH_LEN) == -1 || o > (uint64_t)off || n > (uint64_t)off - o)
+		    HASH_LEN) == -1 || o > (uint64_t)off ||
+		    n > (uint64_t)off - o)
 			continue;
 		end = o + n;
 		if (end + 1 == (uint64_t)off) {
@@ -547,8 +548,8 @@ process(struct verifier *v, const char *line, size_t len, off_t off,
 				v->beyond++;
 			} else {
 				v->skseq = UINT64_MAX;
-				report(v, 1, fi, ln, "beyond the state, and not "
-				    "valid under its key");
+				report(v, 1, fi, ln, "beyond the state, and "
+				    "not valid under its key");
 			}
 		}
 	}
@@ -577,8 +578,9 @@ process(struct verifier *v, const char *line, size_t len, off_t off,
 			report(v, 1, fi, ln, "the MAC differs from checkpoint "
 			    "%s", c->path);
 		else if (opt.verbose) {
-			fprintf(stderr, "%s: %llu records, chain head matches\n",
-			    c->path, (unsigned long long)c->n.count);
+			fprintf(stderr, "%s: %llu records, chain head "
+			    "matches\n", c->path,
+			    (unsigned long long)c->n.count);
 		}
 	}
 	memcpy(v->prevmac, r.mac, HASH_LEN);
@@ -620,8 +622,8 @@ check_file(struct verifier *v)
 			ri++;
 		if (ri < f->nreg && (uint64_t)off >= f->reg[ri].start) {
 			if ((uint64_t)off == f->reg[ri].start)
-				report(v, 0, v->fi, v->line, "recovered: a torn "
-				    "write of %llu bytes at offset %llu, "
+				report(v, 0, v->fi, v->line, "recovered: a "
+				    "torn write of %llu bytes at offset %llu, "
 				    "recorded at line %lu",
 				    (unsigned long long)f->reg[ri].len,
 				    (unsigned long long)off, f->reg[ri].line);
@@ -748,12 +750,13 @@ finish(struct verifier *v)
 			    "expects %llu", (unsigned long long)v->lastseq,
 			    (unsigned long long)v->st.seq - 1);
 		else if (!v->stmatched)
-			report(v, 1, lf, 0, "the state's last record (seq %llu) "
-			    "is not in it", (unsigned long long)v->st.seq - 1);
+			report(v, 1, lf, 0, "the state's last record (seq "
+			    "%llu) is not in it",
+			    (unsigned long long)v->st.seq - 1);
 		else if (v->beyond > 0)
-			report(v, 0, lf, 0, "%lu records beyond the state, valid "
-			    "under its key: an interrupted append, which the "
-			    "next append completes", v->beyond);
+			report(v, 0, lf, 0, "%lu records beyond the state, "
+			    "valid under its key: an interrupted append, which "
+			    "the next append completes", v->beyond);
 		if (v->havek0 && v->haveid) {
 			/* From the last key derived, if it is not past. */
 			s = v->kseq <= v->st.seq ? v->kseq : 0;
@@ -772,8 +775,8 @@ finish(struct verifier *v)
 			explicit_bzero(m, sizeof m);
 		}
 		if (opt.verbose && v->problems == 0)
-			fprintf(stderr, "%s: matches (seq %llu)\n", v->statepath,
-			    (unsigned long long)v->st.seq - 1);
+			fprintf(stderr, "%s: matches (seq %llu)\n",
+			    v->statepath, (unsigned long long)v->st.seq - 1);
 	}
 	for (i = 0; i < v->ncps; i++) {
 		struct cp *c = &v->cps[i];
@@ -806,7 +809,8 @@ cmd_verify(int argc, char **argv)
 	size_t i;
 
 	if (opt.ncps > 0 && opt.pubkey == NULL)
-		errx(EXIT_USAGE, "-c: checking a checkpoint needs its key (-p)");
+		errx(EXIT_USAGE, "-c: checking a checkpoint needs its key "
+		    "(-p)");
 	if (argc == 0) {
 		if ((deflog[0] = getenv("AUDITLOG")) == NULL ||
 		    *deflog[0] == '\0')
@@ -826,10 +830,11 @@ cmd_verify(int argc, char **argv)
 	if (opt.pubkey != NULL) {
 		if (pubkey_read(opt.pubkey, v.keyname, sizeof v.keyname, v.pub,
 		    &why) == -1)
-			errx(EXIT_FAIL, "%s: %s", opt.pubkey, why != NULL ? why :
-			    strerror(errno));
+			errx(EXIT_FAIL, "%s: %s", opt.pubkey, why != NULL ?
+			    why : strerror(errno));
 		if (strncmp(v.keyname, NOTE_ORIGIN, strlen(NOTE_ORIGIN)) != 0 ||
-		    strlen(v.keyname) != strlen(NOTE_ORIGIN) + 2 * AUDIT_IDLEN ||
+		    strlen(v.keyname) != strlen(NOTE_ORIGIN) +
+		    2 * AUDIT_IDLEN ||
 		    hash_unhex(v.keyname + strlen(NOTE_ORIGIN), v.pubid,
 		    AUDIT_IDLEN) == -1)
 			errx(EXIT_FAIL, "%s: not an auditlog key (%s...)",
