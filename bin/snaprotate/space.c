@@ -240,9 +240,9 @@ worker(void *arg)
 }
 
 /*
- * Each snapshot is walked on its own, in as many threads as there are
- * processors (a directory of many file snapshots spends its time in
- * fstatat); then, in order, the inodes with several links are merged.
+ * Each snapshot is walked on its own, in several threads (a directory of
+ * many file snapshots spends its time in fstatat); then, in order, the
+ * inodes with several links are merged.
  */
 struct space *
 space_count(int dirfd, struct snap *s, size_t n, int manifests, int check,
@@ -265,9 +265,11 @@ space_count(int dirfd, struct snap *s, size_t n, int manifests, int check,
 	j.s = s;
 	j.g = g;
 	j.n = n;
+	/* Twice the processors: a lookup waits for a directory block now
+	 * and then, and another thread can use the processor meanwhile. */
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	j.nthr = n < 256 || cpus < 2 ? 1 : cpus > MAXTHREADS ? MAXTHREADS :
-	    (size_t)cpus;
+	j.nthr = n < 256 || cpus < 1 ? 1 : 2 * cpus > MAXTHREADS ?
+	    MAXTHREADS : 2 * (size_t)cpus;
 	started = 0;
 	if (j.nthr > 1 && pthread_attr_init(&attr) == 0) {
 		pthread_attr_setstacksize(&attr, 1 << 20);
