@@ -6,7 +6,7 @@
 . "$(dirname "$0")/tap.sh"
 . "$TESTS/auditlog.sh"
 
-plan 134
+plan 147
 
 TS='[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9][0-9][0-9][0-9]Z'
 H32='[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]'
@@ -326,3 +326,44 @@ like 'as -v says' '*cp1: before the first record given; not checked*' \
     "$(cat "$ERR")"
 same 'no temporary left' "k0 log $R1 log.before log.init log.lock log.pub log.sign log.state" \
     "$(names . | tr ' ' '\n' | grep '^log\|^k0\|^\.' | tr '\n' ' ' | sed 's/ $//')"
+
+# --- hostile names ---------------------------------------------------------
+
+H="h o$(printf '\t')s$(printf '\377')t
+ile"
+mkdir "$H"
+status 'init of a log whose path has a space, a tab, a newline, 0xFF' 0 \
+    "$A" init -f "$H/l og" -o "$H/k 0"
+status 'append to it' 0 "$A" append -f "$H/l og" "x"
+status 'rotate it' 0 "$A" rotate -f "$H/l og"
+same 'the rotated name is printed as it is' \
+    "$(cd "$H" && ls -d 'l og'.2*)" "$(basename "$(cat "$OUT")")"
+status 'verify it' 0 "$A" verify -k "$H/k 0" "$(cat "$OUT")" "$H/l og"
+printf 'junk\n' >>"$H/l og"
+status 'a problem in it' 1 "$A" verify "$H/l og"
+same 'names it on one line, escaped' \
+    "h o\\ts$(printf '\377')t\\nile/l og:2: not a dkaudit1 record" \
+    "$(cat "$OUT")"
+
+# --- a read-only directory -------------------------------------------------
+
+if [ "$unpriv" = setpriv ] || [ "$unpriv" = self ]; then
+	mkdir ro
+	[ "$unpriv" = setpriv ] && chown 65534:65534 ro
+	asuser "$A" init -f ro/log -o ro/k0 >/dev/null
+	chmod 555 ro
+	status 'init in a read-only directory fails' 1 \
+	    asuser "$A" init -f ro/other
+	same 'saying so' 'auditlog: ro/other: Permission denied' "$(cat "$ERR")"
+	status 'rotate in a read-only directory fails' 1 \
+	    asuser "$A" rotate -f ro/log
+	status 'append still works' 0 asuser "$A" append -f ro/log still
+	status 'and the log verifies' 0 asuser "$A" verify -k ro/k0 ro/log
+	same 'nothing left behind' 'k0 log log.lock log.pub log.sign log.state' \
+	    "$(names ro)"
+	chmod 755 ro
+else
+	for t in 1 2 3 4 5 6; do
+		skip "read-only directory test $t" 'no other user'
+	done
+fi
