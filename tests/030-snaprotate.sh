@@ -4,7 +4,7 @@
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/tests/tap.sh"
 
-plan 146
+plan 149
 
 SR=$BIN/snaprotate
 TAB=$(printf '\t')
@@ -554,6 +554,16 @@ total${TAB}keep 1${TAB}remove 5${TAB}0" "$(cat "$OUT")"
 status 'hostile names are removed' 0 "$SR" -d hostile --pattern '*_%Y%m%d.dat' \
     --keep-last 1
 same 'only the newest is left' '.lock keep_20240106.dat' "$(names hostile)"
+
+# A directory whose trash name could not hold its whole name.
+long=$(printf '%0239d' 0 | tr 0 x)_20240101
+mkdir longn "longn/$long" longn/keep_20240102
+: >"longn/$long/f"
+status 'a directory name too long for a whole trash name: exit 1' 1 \
+    "$SR" -d longn --pattern '*_%Y%m%d' --keep-last 1
+same 'the error names it' "snaprotate: longn/$long: File name too long" \
+    "$(cat "$ERR")"
+same 'and it is left whole' f "$(ls "longn/$long")"
 
 status '--pattern on a missing directory fails' 1 \
     "$SR" -d nosuch --pattern "$PAT"

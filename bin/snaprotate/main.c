@@ -455,6 +455,20 @@ remove_pattern(int fd, const char *name)
 			return -1;
 		if (atomic_rename_noreplace(fd, name, fd, trash) == 0)
 			break;
+		/* A filesystem without RENAME_NOREPLACE: a plain rename to
+		 * a name just seen free (only this run, under the lock,
+		 * makes trash here). */
+		if (errno == EINVAL || errno == ENOSYS) {
+			if (fstatat(fd, trash, &st, AT_SYMLINK_NOFOLLOW) == 0)
+				errno = EEXIST;
+			else if (errno != ENOENT)
+				return -1;
+			else if (renameat(fd, name, fd, trash) == -1 ||
+			    atomic_syncdir(fd, NULL) == -1)
+				return -1;
+			else
+				break;
+		}
 		if (errno != EEXIST || i == 8)
 			return -1;
 	}
