@@ -561,7 +561,7 @@ mkdir longn "longn/$long" longn/keep_20240102
 : >"longn/$long/f"
 status 'a directory name too long for a whole trash name: exit 1' 1 \
     "$SR" -d longn --pattern '*_%Y%m%d' --keep-last 1
-same 'the error names it' "snaprotate: longn/$long: File name too long" \
+same 'the error names it' "snaprotate: longn/$long: Filename too long" \
     "$(cat "$ERR")"
 same 'and it is left whole' f "$(ls "longn/$long")"
 
