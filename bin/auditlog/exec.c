@@ -2,6 +2,8 @@
  * record, forwarding signals, exiting with its status. */
 /* SPDX-License-Identifier: ISC */
 
+#define _GNU_SOURCE		/* pipe2 */
+
 #include <sys/types.h>
 #include <sys/wait.h>
 
