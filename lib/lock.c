@@ -41,6 +41,13 @@ lock_acquire(int dirfd, const char *name, int timeout)
 		errno = EINVAL;
 		goto fail;
 	}
+	/* Waiting forever: the kernel queues the waiters, no polling. */
+	while (timeout == -1) {
+		if (flock(fd, LOCK_EX) == 0)
+			return fd;
+		if (errno != EINTR)
+			goto fail;
+	}
 	for (;;) {
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
 			return fd;
