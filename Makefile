@@ -15,8 +15,8 @@ DEPS = build/deps
 BEARSSL = $(DEPS)/bearssl/lib/libbearssl.a
 
 PROGS = snapback snaprotate envlink envguard pii-hash auditlog
-LIBMODS = atomic conf csv err hash hmac lock manifest snapdir time walk mountinfo audit sign
-TESTMODS = atomic conf csv hash hmac lock manifest time walk mountinfo audit sign
+LIBMODS = atomic conf csv err hash hmac lock manifest snapdir time walk mountinfo audit sign stamp json quarantine tree
+TESTMODS = atomic conf csv hash hmac lock manifest time walk mountinfo audit sign stamp json quarantine tree
 BENCHES = sha256sum rusage readloop
 TESTHELPERS = envguard-probe
 
