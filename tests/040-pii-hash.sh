@@ -52,10 +52,10 @@ like '-h: the synopsis on stdout' 'usage: pii-hash genkey*--ragged pass*' \
 mp=$(cd "$(dirname "$0")/.." && pwd)/man/pii-hash.1
 if command -v mandoc >/dev/null 2>&1 && command -v col >/dev/null 2>&1 &&
     [ -f "$mp" ]; then
-	man=$(mandoc -T ascii "$mp" | col -b |
+	man=$(mandoc -T ascii "$mp" | col -bx |
 	    sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' |
-	    tr -s ' \n' '  ' | sed 's/^ //; s/ $//')
-	use=$(sed 's/^usage: //' "$OUT" | tr -s ' \n' '  ' |
+	    tr -s ' \t\n' '   ' | sed 's/^ //; s/ $//')
+	use=$(sed 's/^usage: //' "$OUT" | tr -s ' \t\n' '   ' |
 	    sed 's/^ //; s/ $//')
 	same 'usage is the man page SYNOPSIS' "$man" "$use"
 else

@@ -134,6 +134,8 @@ hex4(const unsigned char *p, unsigned *v)
 static void
 dec_put(struct scan *j, const void *p, size_t n)
 {
+	if (n == 0)
+		return;
 	if (n > j->dcap - j->dlen) {
 		while (n > j->dcap - j->dlen)
 			j->dcap = j->dcap == 0 ? 256 : j->dcap * 2;

@@ -301,14 +301,15 @@ flush_batch(struct out *o, struct batch *b)
 	}
 }
 
-/* Run b's jobs with the hashing thread's help, if any, then write it. */
+/* Run b's jobs with the hashing thread's help, if any, then write it.
+ * b ends with a complete record (njobs is jmark): it is finished only
+ * from out_record, or after out_discard. */
 static void
 finish(struct out *o, struct batch *b)
 {
 	size_t from, to;
 	int bad;
 
-	b->njobs = b->jmark;
 	if (!o->threaded) {
 		b->bad |= run_jobs(b, 0, b->njobs);
 		flush_batch(o, b);
@@ -440,6 +441,8 @@ out_put(struct out *o, const void *p, size_t n)
 {
 	struct batch *b = &o->b[o->cur];
 
+	if (n == 0)
+		return;
 	if (n > b->cap - b->len)
 		grow(&b->buf, &b->cap, b->len, n);
 	fastcopy(b->buf + b->len, p, n);
