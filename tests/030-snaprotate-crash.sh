@@ -24,18 +24,23 @@ mktree() {
 }
 files() { find "$1" -type f | wc -l | tr -d ' '; }
 
-# kill_runs COUNT MAXMS BEFORE CMD CHECK: as in 020-snapback-crash: run
-# BEFORE I, then CMD I in the background, SIGKILL it after 0..MAXMS ms,
-# then CHECK I.  Sets badrc and killed.
+# kill_runs COUNT BEFORE CMD CHECK: COUNT times, run BEFORE I, then CMD I
+# in the background, SIGKILL it after a delay, then CHECK I, which sets
+# state to early (the removal had not begun), mid (it was under way) or
+# done.  The delay is drawn from [lo, hi] ms, and the window narrows
+# towards the removal as runs land early or late, so that kills keep
+# landing mid-removal however loaded the machine is.  Sets badrc and
+# killed.
 kill_runs() {
-	count=$1 maxms=$2 before=$3 cmd=$4 check=$5
+	count=$1 before=$2 cmd=$3 check=$4
 	badrc= killed=0 i=0
 	while [ "$i" -lt "$count" ]; do
 		i=$((i + 1))
 		$before "$i"
+		delay=$((lo + $(rand $((hi - lo + 1)))))
 		$cmd "$i" >"$T/run.out" 2>"$T/run.err" &
 		pid=$!
-		sleep_ms "$(rand "$maxms")"
+		sleep_ms "$delay"
 		kill -9 "$pid" 2>/dev/null
 		{ wait "$pid"; } 2>/dev/null
 		rc=$?
@@ -46,6 +51,10 @@ kill_runs() {
 run $i: exit $rc: $(cat "$T/run.err")" ;;
 		esac
 		$check "$i"
+		case $state in
+		early) [ "$delay" -ge "$hi" ] || lo=$delay ;;
+		done) [ "$delay" -le $((lo + 1)) ] || hi=$delay ;;
+		esac
 	done
 }
 
@@ -71,6 +80,13 @@ diag "removing the 2000-file snapshot takes $dur ms"
 
 bad= midrun=0
 check() {
+	if [ "$rc" = 0 ]; then
+		state=done
+	elif [ -f "bk/$OLD.sha256" ]; then
+		state=early
+	else
+		state=mid
+	fi
 	for e in $(ls -A bk); do
 		case $e in
 		.snapback|.lock|latest|"$NEW"|"$NEW.sha256"|"$OLD") ;;
@@ -107,11 +123,12 @@ check() {
 	fi
 }
 run_sr() { exec "$SR" -d bk --keep-last 1; }
-kill_runs $RUNS $((dur * 12 / 10)) setup run_sr check
+lo=0 hi=$((dur * 12 / 10))
+kill_runs $RUNS setup run_sr check
 same 'every killed run died of SIGKILL or finished with 0' '' "$badrc"
 same 'the old snapshot was whole with its manifest, or gone, or trash; the next run cleaned up' \
     '' "$bad"
-diag "$killed of $RUNS runs killed before the end; $midrun left trash or an un-committed snapshot"
+diag "$killed of $RUNS runs killed before the end; $midrun left trash or an un-committed snapshot; kills at $lo to $hi ms in the end"
 ok 'kills landed mid-removal (at least 3 left trash or an un-committed snapshot)' \
     test "$midrun" -ge 3
 
@@ -135,6 +152,13 @@ same 'it leaves the newer tree and the other name' '.lock notes tree-20240102' \
 
 pbad= pmid=0
 pcheck() {
+	if [ "$rc" = 0 ]; then
+		state=done
+	elif [ -d pd/tree-20240101 ]; then
+		state=early
+	else
+		state=mid
+	fi
 	for e in $(ls -A pd); do
 		case $e in
 		.lock|notes|tree-20240102) ;;
@@ -154,11 +178,12 @@ pcheck() {
 }other" ] || pbad="$pbad run $1: the others changed;"
 }
 run_pat() { exec "$SR" -d pd --pattern 'tree-%Y%m%d' --keep-last 1; }
-kill_runs $RUNS $((pdur * 12 / 10)) psetup run_pat pcheck
+lo=0 hi=$((pdur * 12 / 10))
+kill_runs $RUNS psetup run_pat pcheck
 same 'every killed --pattern run died of SIGKILL or finished with 0' '' "$badrc"
 same 'the tree was whole, or gone, or trash; the next run removed the trash' \
     '' "$pbad"
-diag "$killed of $RUNS runs killed before the end; $pmid left trash"
+diag "$killed of $RUNS runs killed before the end; $pmid left trash; kills at $lo to $hi ms in the end"
 ok 'kills landed mid-removal (at least 3 left trash)' test "$pmid" -ge 3
 
 # --- what a kill leaves, made by hand --------------------------------------------
