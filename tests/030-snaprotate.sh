@@ -612,9 +612,14 @@ same 'snapback list agrees' "$third" "$(cut -f 1 "$OUT")"
 mkbk lk 20240101_000000 20240102_000000 20240103_000000
 if command -v flock >/dev/null 2>&1; then
 	: >lk/.lock
-	flock lk/.lock sleep 3 &
+	flock lk/.lock sleep 4 &
 	holder=$!
-	sleep 0.3
+	# Until the holder has it.
+	n=0
+	while flock -n lk/.lock true && [ $n -lt 100 ]; do
+		sleep 0.05
+		n=$((n + 1))
+	done
 	status 'a held lock: exit 3' 3 "$SR" -d lk --keep-last 1
 	same 'busy, naming the lock' \
 	    'snaprotate: lk: busy (another run holds lk/.lock)' "$(cat "$ERR")"
@@ -623,7 +628,7 @@ if command -v flock >/dev/null 2>&1; then
 	status 'a held lock: -w 1 waits, then exits 3' 3 \
 	    "$SR" -w 1 -d lk --keep-last 1
 	t1=$(date +%s)
-	ok 'it waited about a second' test $((t1 - t0)) -ge 1 -a $((t1 - t0)) -le 2
+	ok 'it waited about a second' test $((t1 - t0)) -ge 1 -a $((t1 - t0)) -le 3
 	status 'a held lock: -w 10 waits until it is free' 0 \
 	    "$SR" -w 10 -d lk --keep-last 1
 	same 'and removes' 20240103_000000 "$(left lk)"
