@@ -14,7 +14,7 @@ DESTDIR =
 DEPS = build/deps
 BEARSSL = $(DEPS)/bearssl/lib/libbearssl.a
 
-PROGS = snapback snaprotate envlink envguard pii-hash auditlog
+PROGS = snapback snaprotate envlink envguard pii-hash auditlog retain
 LIBMODS = atomic conf csv err hash hmac lock manifest snapdir time walk mountinfo audit sign stamp json quarantine tree
 TESTMODS = atomic conf csv hash hmac lock manifest time walk mountinfo audit sign stamp json quarantine tree
 BENCHES = sha256sum rusage readloop
@@ -80,6 +80,11 @@ AUDITLOG_SRC = bin/auditlog/main.c bin/auditlog/exec.c bin/auditlog/verify.c bin
 build/bin/auditlog: $(AUDITLOG_SRC) bin/auditlog/auditlog.h $(LIBA) $(BEARSSL) lib/*.h
 	@mkdir -p build/bin
 	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $(AUDITLOG_SRC) $(LIBA) $(BEARSSL)
+
+RETAIN_SRC = bin/retain/main.c bin/retain/policy.c bin/retain/files.c bin/retain/archive.c bin/retain/records.c
+build/bin/retain: $(RETAIN_SRC) bin/retain/retain.h $(LIBA) $(BEARSSL) lib/*.h
+	@mkdir -p build/bin
+	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $(RETAIN_SRC) $(LIBA) $(BEARSSL)
 
 build/tests/lib-%: tests/lib-%.c tests/tap.h $(LIBA) $(BEARSSL) lib/*.h
 	@mkdir -p build/tests
