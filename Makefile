@@ -122,4 +122,3 @@ distclean:
 	rm -rf build
 
 .PHONY: all deps check bench install clean distclean
-.SECONDARY: $(LIBOBJS)
