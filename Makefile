@@ -16,7 +16,7 @@ BEARSSL = $(DEPS)/bearssl/lib/libbearssl.a
 
 PROGS = snapback snaprotate envlink envguard pii-hash auditlog retain
 LIBMODS = atomic conf csv err hash hmac lock manifest snapdir time walk mountinfo audit sign stamp json quarantine tree
-TESTMODS = atomic conf csv hash hmac lock manifest time walk mountinfo audit sign stamp json quarantine tree
+TESTMODS = atomic conf csv hash hmac lock manifest snapdir time walk mountinfo audit sign stamp json quarantine tree
 BENCHES = sha256sum rusage readloop
 TESTHELPERS = envguard-probe
 

@@ -129,6 +129,33 @@ snapdir_complete(const struct snapdir *d, const char *name)
 	    S_ISREG(st.st_mode);
 }
 
+/*
+ * Whether name is a temporary or trash that a run on this directory made:
+ * atomic_tmpname's shape around a snapshot's name, a manifest's, the
+ * latest link's or the record's.  Anything else, a user's ".notes.backup"
+ * say, is never taken for a leftover.
+ */
+static int
+own_tmp(const struct snapdir *d, const char *name)
+{
+	char target[NAME_MAX + 1];
+	size_t n = strlen(name);
+
+	if (!atomic_istmp(name) || n - 8 >= sizeof(target))
+		return 0;
+	memcpy(target, name + 1, n - 8);
+	target[n - 8] = '\0';
+	if (strcmp(target, d->latest) == 0 ||
+	    strcmp(target, SNAPDIR_RECORD) == 0 ||
+	    snapdir_is_snapshot(d, target, NULL))
+		return 1;
+	if (n - 8 > 7 && strcmp(target + n - 8 - 7, ".sha256") == 0) {
+		target[n - 8 - 7] = '\0';
+		return snapdir_is_snapshot(d, target, NULL);
+	}
+	return 0;
+}
+
 static int
 cmpstr(const void *a, const void *b)
 {
@@ -167,7 +194,7 @@ snapdir_scan(struct snapdir *d, int clean,
 		return -1;
 	}
 	while ((errno = 0, de = readdir(dp)) != NULL) {
-		if (clean && (atomic_istmp(de->d_name) ||
+		if (clean && (own_tmp(d, de->d_name) ||
 		    (snapdir_is_snapshot(d, de->d_name, NULL) &&
 		    !snapdir_complete(d, de->d_name)))) {
 			saved = walk_remove(d->fd, de->d_name, WALK_XDEV) == -1 &&

@@ -61,9 +61,10 @@ int	snapdir_complete(const struct snapdir *d, const char *name);
 /*
  * List the snapshots into d->snap, oldest first.  With clean (which the
  * caller must do under the lock), remove what interrupted runs left:
- * temporaries and trash (removed whole, never crossing a mount) and
- * snapshots without a manifest; removed(name, arg), if not NULL, is told
- * of each.  Returns 0, or -1 with errno (a failed removal is skipped and
+ * temporaries and trash named after a snapshot, a manifest, the latest
+ * link or the record (removed whole, never crossing a mount), and
+ * snapshots without a manifest; other dot-names are left alone.
+ * removed(name, err, arg), if not NULL, is told of each.  Returns 0, or -1 with errno (a failed removal is skipped and
  * reported through removed with a nonzero err).
  */
 int	snapdir_scan(struct snapdir *d, int clean,
