@@ -33,7 +33,9 @@ int	atomic_tmpname(char *buf, size_t size, const char *target);
 
 /* Whether the directory entry name (no '/') looks like a name made by
  * atomic_tmpname for some target: '.', at least one character, '.', and
- * 6 characters from [A-Za-z0-9]. */
+ * 6 characters from [A-Za-z0-9].  Only the shape: a user's ".notes.backup"
+ * has it too, so a caller removing leftovers must also check that the
+ * target part (name[1 .. len - 8]) is one of its own names. */
 int	atomic_istmp(const char *name);
 
 /*
