@@ -5,7 +5,7 @@
 . "$(dirname "$0")/tap.sh"
 . "$TESTS/retain.sh"
 
-plan 125
+plan 128
 
 # --- usage ---------------------------------------------------------------------
 
@@ -363,6 +363,31 @@ same 'no policy error changed anything (t2 stays below tokens)' \
     'tokens/t2' "$(listing srv | tr ' ' '\n' | grep tokens/)"
 printf '# nothing\n\n' >empty.conf
 status 'an empty policy does nothing, successfully' 0 "$R" -f empty.conf
+
+# --- the shipped example -------------------------------------------------------------
+
+sed -e "s|/srv/|$P/ex/srv/|g" -e "s|/var/lib/app/|$P/ex/var/lib/app/|g" \
+    "$TESTS/../conf/retain.conf" >example.conf
+for d in var/lib/app/tokens var/lib/app/sessions srv/data/logs \
+    srv/data/audit srv/data/transactions srv/archive/audit \
+    srv/archive/transactions; do
+	mkdir -p "ex/$d"
+done
+touch -d "@$((NOW - 13 * 3600))" ex/var/lib/app/tokens/t
+touch -d "@$((NOW - 8 * 365 * DAY))" ex/srv/data/audit/a \
+    ex/srv/data/transactions/tx-2017-01-01.csv
+touch -d "@$((NOW - 11 * 365 * DAY))" ex/srv/archive/audit/older
+: >ex/srv/data/transactions/tx-2024-01-01.csv
+status 'conf/retain.conf, moved below the test directory, is valid' 0 \
+    "$R" -v --now "$NOWS" -f example.conf
+same 'and does what it says' \
+    "archive	$P/ex/srv/data/audit/a	$P/ex/srv/archive/audit/a
+archive	$P/ex/srv/data/transactions/tx-2017-01-01.csv	$P/ex/srv/archive/transactions/tx-2017-01-01.csv
+delete	$P/ex/srv/archive/audit/older
+delete	$P/ex/var/lib/app/tokens/t" "$(LC_ALL=C sort "$OUT")"
+same 'an archive is walked by its own line, not by the one filling it' \
+    'audit audit/a transactions transactions/tx-2017-01-01.csv' \
+    "$(listing ex/srv/archive)"
 
 # --- AUDITLOG ---------------------------------------------------------------------
 

@@ -376,13 +376,28 @@ leftover(struct walk *w, const struct tree_entry *e)
 	free(parent);
 }
 
+/* Whether st is the archive of one of tg's rules: not walked there,
+ * or what was archived would be archived again. */
+static int
+is_archive(const struct target *tg, const struct stat *st)
+{
+	size_t i;
+
+	for (i = 0; i < tg->nrules; i++)
+		if (tg->rules[i]->action == A_ARCHIVE &&
+		    tg->rules[i]->destst.st_dev == st->st_dev &&
+		    tg->rules[i]->destst.st_ino == st->st_ino)
+			return 1;
+	return 0;
+}
+
 /* A directory, before its entries: enter it or not. */
 static void
 dir_pre(struct walk *w, struct tree_entry *e)
 {
 	mnt_sync(w, e->depth - 1);
 	count_at(w, e->depth - 1)->seen++;
-	if (skip_has(w->r, &e->st)) {
+	if (skip_has(w->r, &e->st) || is_archive(w->tg, &e->st)) {
 		tree_skip(w->t);
 		return;
 	}

@@ -300,7 +300,6 @@ assign(struct run *r, size_t *tgidx)
 					    "directory itself",
 					    r->rules[i].dest);
 				}
-			skip_add(r, &r->rules[i].destst);
 		}
 		tg = &r->targets[tgidx[i]];
 		tg->rules = xreallocarray(tg->rules, tg->nrules + 1,

@@ -82,7 +82,8 @@ struct run {
 	struct rule	 *rules;
 	size_t		  nrules;
 	/* directories never entered: the DIRs (each is walked on its
-	 * own), the archives, the quarantines made */
+	 * own) and the quarantines made; a DIR's walk also leaves out the
+	 * archives of its own rules */
 	struct {
 		dev_t	dev;
 		ino_t	ino;
