@@ -20,7 +20,7 @@ TESTMODS = atomic conf csv hash hmac lock manifest snapdir time walk mountinfo a
 BENCHES = sha256sum rusage readloop
 TESTHELPERS = envguard-probe
 
-MAN1 = man/snapback.1 man/snaprotate.1 man/envlink.1 man/envguard.1 man/auditlog.1 man/pii-hash.1
+MAN1 = man/snapback.1 man/snaprotate.1 man/envlink.1 man/envguard.1 man/auditlog.1 man/pii-hash.1 man/retain.1
 MAN5 = man/datakeep-formats.5
 MAN7 = man/datakeep.7
 
