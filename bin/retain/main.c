@@ -283,6 +283,8 @@ main(int argc, char *argv[])
 
 	if (argc > 1 && strcmp(argv[1], "records") == 0)
 		return records_main(argc - 1, argv + 1);
+	if (argc < 2)
+		usage();
 
 	memset(&run, 0, sizeof(run));
 	opterr = 0;
