@@ -99,11 +99,31 @@ build/bench/%: bench/%.c $(LIBA) $(BEARSSL) lib/*.h
 	@mkdir -p build/bench
 	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(BEARSSL)
 
-check: all $(CTESTS) $(HELPERBINS)
+check: all $(CTESTS) $(HELPERBINS) lint-man
 	BIN=$$(pwd)/build/bin prove --exec '' $(CTESTS) tests/[0-9]*.sh
 
 bench: all $(BENCHBINS)
 	@for b in bench/*.sh; do echo "== $$b"; BIN=$$(pwd)/build/bin BENCHBIN=$$(pwd)/build/bench sh $$b || exit 1; done
+
+# The manual pages must be mandoc -T lint clean, warnings included;
+# mandoc comes from apt-get when it is missing and we are root.
+lint-man:
+	@command -v mandoc >/dev/null 2>&1 || \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "make: installing mandoc with apt-get" >&2; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q mandoc >&2 || \
+		{ apt-get update -q >&2 && \
+		  DEBIAN_FRONTEND=noninteractive apt-get install -y -q mandoc >&2; }; \
+	else \
+		echo "make: mandoc not found: install mandoc (Debian and Alpine: mandoc)" >&2; \
+		exit 1; \
+	fi
+	mandoc -T lint -W warning man/*.[157]
+
+# The tour: a sample server generated under build/demo (wiped first), the
+# nightly job run on it, and a report (demo/demo.sh).
+demo: all
+	sh demo/demo.sh
 
 install: all
 	@set -e; \
@@ -122,3 +142,4 @@ distclean:
 	rm -rf build
 
 .PHONY: all deps check bench install clean distclean
+.PHONY: demo lint-man
