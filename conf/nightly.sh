@@ -194,11 +194,18 @@ else
 	fail retain "policy $RETAIN_POLICY not fully applied"
 fi
 
+# A shared layer writable by the job's own user is no problem for a dev
+# job that only ever runs under the guard: said, not failed.
 envok=0
-if run envcheck guarded envcheck envlink check -v "$DEV_ENV"
+run envcheck guarded envcheck envlink check -v "$DEV_ENV"
+rc=$?
+problems=$(grep -v "^[^$TAB]*${TAB}warning: .* is writable by uid [0-9]*\$" "$W/out")
+writable=$(sed -n "s/^\([^$TAB]*\)${TAB}warning: .* is writable by \(uid [0-9]*\)\$/\1 by \2/p" \
+    "$W/out" | tr '\n' ' ')
+if [ "$rc" -eq 0 ] || { [ "$rc" -eq 1 ] && [ -n "$writable" ] && [ -z "$problems" ]; }
 then
 	envok=1
-	ok envcheck "$DEV_ENV: $(grep -c '^ok ' "$W/err") layers ok"
+	ok envcheck "$DEV_ENV: $(grep -c '^ok ' "$W/err") layers ok${writable:+, writable outside the guard: ${writable% }}"
 else
 	fail envcheck "$DEV_ENV: $(tr '\t\n' ' ;' <"$W/out")"
 fi
