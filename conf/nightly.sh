@@ -49,7 +49,8 @@
 # expires after 90 days.
 #
 # Exit status: 0 every step succeeded; 1 a step failed (named on standard
-# error); 2 the job cannot start (a program or the audit log missing).
+# error); 2 the job cannot start (a program or the audit log missing, a
+# relative path), and nothing was done.
 #
 # Each variable may also be given in the environment (the demo and the
 # tests do); paths must be absolute.
@@ -114,7 +115,7 @@ fi
 run() {
 	r_step=$1
 	shift
-	printf '\n== %s: %s\n' "$r_step" "$(echo "$*" | tr -s '\t\n ' '   ')" \
+	printf '\n== %s: %s\n' "$r_step" "$(printf '%s' "$*" | tr -s '\t\n ' '   ')" \
 	    >>"$RUNLOG"
 	"$@" >"$W/out" 2>"$W/err"
 	r_rc=$?
@@ -224,14 +225,17 @@ case $err in
 esac
 echo "write into $p refused: ${err##*: }"'
 guardok=0
-if run guard guard sh -c "$probe" probe "$MASTER/.nightly-guard-probe"
+if ! run guard guard sh -c "$probe" probe "$MASTER/.nightly-guard-probe"
 then
-	guardok=1
-	ok guard "$(cat "$W/out")"
-	run guard auditlog append -t guard.denied "$(cat "$W/out")" ||
-	    fail guard "the denial could not be recorded"
-else
 	fail guard "production is not read-only under envguard run"
+else
+	denied=$(cat "$W/out")
+	if run guard auditlog append -t guard.denied "$denied"; then
+		guardok=1
+		ok guard "$denied"
+	else
+		fail guard "the denial could not be recorded"
+	fi
 fi
 
 pii_script='key=$1 in=$2 out=$3
@@ -287,7 +291,7 @@ if [ -z "$DEV_JOB" ]; then
 elif [ "$piiok" -eq 0 ]; then
 	skip dev-job "its input was not made tonight"
 else
-	# In a subshell, so that DATA_ENV=dev stays with the job.
+	# In a shell of its own, so that DATA_ENV=dev stays with the job.
 	# DEV_JOB is split into its words on purpose.
 	# shellcheck disable=SC2086
 	if run dev-job sh -c 'eval "$(envlink env "$1")" && cd "$DATA_ROOT" &&
