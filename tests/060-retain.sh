@@ -366,13 +366,12 @@ status 'an empty policy does nothing, successfully' 0 "$R" -f empty.conf
 
 # --- the shipped example -------------------------------------------------------------
 
-sed -e "s|/srv/|$P/ex/srv/|g" -e "s|/var/lib/app/|$P/ex/var/lib/app/|g" \
+# Every absolute path of the example moves below ex/; its DIRs and DESTs
+# are made there.
+sed "s|^\(/[^ 	]*\)|$P/ex\1|; s|\(archive[ 	]*\)/|\1$P/ex/|" \
     "$TESTS/../conf/retain.conf" >example.conf
-for d in var/lib/app/tokens var/lib/app/sessions srv/data/logs \
-    srv/data/audit srv/data/transactions srv/archive/audit \
-    srv/archive/transactions; do
-	mkdir -p "ex/$d"
-done
+awk '!/^#/ && NF >= 4 { print $1; if ($4 == "archive") print $5 }' \
+    example.conf | while read -r d; do mkdir -p "$d"; done
 touch -d "@$((NOW - 13 * 3600))" ex/var/lib/app/tokens/t
 touch -d "@$((NOW - 8 * 365 * DAY))" ex/srv/data/audit/a \
     ex/srv/data/transactions/tx-2017-01-01.csv

@@ -186,7 +186,6 @@ kept(struct walk *w, const struct mnt *m, const char *rel, int res,
 static int
 unlocked(struct walk *w, const struct tree_entry *e, int *lfd)
 {
-	struct stat st;
 	int fd;
 
 	*lfd = -1;
@@ -198,14 +197,8 @@ unlocked(struct walk *w, const struct tree_entry *e, int *lfd)
 		/* Cannot be opened (no read permission): its lock cannot
 		 * be tested; go on. */
 		return errno == ENOENT ? 2 : 0;
-	if (fstat(fd, &st) == -1 || st.st_dev != e->st.st_dev ||
-	    st.st_ino != e->st.st_ino) {
-		close(fd);
-		w->r->status = EXIT_FAIL;
-		warnp(w->tg->dir, e->path, "changed since it was judged; "
-		    "kept");
-		return 1;
-	}
+	/* If the name was replaced since it was judged, this tests the
+	 * new file's lock: the quarantine finds the change and keeps it. */
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1 && errno == EWOULDBLOCK) {
 		close(fd);
 		notep(w->tg->dir, e->path, "locked by another process; kept");
