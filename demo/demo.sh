@@ -78,7 +78,7 @@ rc=$?
 rel <"$R/nightly.out" | sed '/^checkpoint:/,$d' | expand -t 8,24
 echo "(exit $rc in $(secs "$T1") s; the checkpoint it printed is in section 6)"
 [ ! -s "$R/nightly.err" ] || { echo "standard error:"; rel <"$R/nightly.err"; }
-RUNLOG=$(ls "$R"/var/log/datakeep/nightly/nightly_*.log)
+RUNLOG=$(sed -n 's/^log: //p' "$R/nightly.out")
 [ "$rc" -eq 0 ] || die "the nightly job failed; see $RUNLOG"
 # steplines STEP: the output of STEP in the run log.
 steplines() {
@@ -131,17 +131,17 @@ steplines retain | awk -F "$TAB" -v pol="$R/etc/datakeep/retain.conf" -v r="$R/"
 	END {
 		for (i = 1; i <= m; i++) {
 			split(order[i], a, " ")
-			printf "  %-8s %4d  %-22s older than %s%s\n", a[1],
+			printf "  %-8s %4d  %-25s older than %s%s\n", a[1],
 			    n[order[i]], substr(a[2], length(r) + 1), age[a[2]],
 			    (a[1] == "archive" ? ", into " substr(dest[a[2]], length(r) + 1) : "")
 		}
 	}'
 echo
-echo "Kept: the tokens younger than 12 hours ($(ls "$R/var/lib/app/tokens" | wc -l)),"
-echo "sessions younger than 37 days ($(find "$R/var/lib/app/sessions" -type f | wc -l)),"
-echo "logs younger than 90 days ($(find "$R/srv/data/logs" -name '*.log*' | wc -l)), the README no pattern matches,"
-echo "audit files and ledgers younger than 7 years; the archive holds"
-echo "$(find "$R/srv/archive" -type f | wc -l) files, the oldest ledgers past 10 years deleted from it."
+echo "Kept: $(ls "$R/var/lib/app/tokens" | wc -l) tokens younger than 12 hours," \
+    "$(find "$R/var/lib/app/sessions" -type f | wc -l) sessions younger than 37 days,"
+echo "$(find "$R/srv/data/logs" -name '*.log*' | wc -l) logs younger than 90 days and the README no pattern matches,"
+echo "the audit files and ledgers younger than 7 years (ledgers by the dates in"
+echo "their names); the archive now holds $(find "$R/srv/archive" -type f | wc -l) files."
 
 # --- pseudonymization -------------------------------------------------------------------
 
