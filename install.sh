@@ -9,7 +9,9 @@
 # missing and run as root) and BearSSL 0.6 compiled with musl-gcc into
 # build/deps.  The BearSSL source comes from BEARSSL_SRC=/path/to/tarball,
 # or from the distribution's source package through a private deb-src list
-# (the system's apt sources are never edited).  The result is cached.
+# (the system's apt sources are never edited).  The result is cached in
+# build/deps/bearssl, or in BEARSSL_DIR (`make check SAN=1` builds a
+# glibc BearSSL into build/deps/bearssl-glibc with CC=gcc).
 
 set -eu
 
@@ -36,6 +38,7 @@ done
 top=$(cd "$(dirname "$0")" && pwd)
 deps=$top/build/deps
 CC=${CC:-musl-gcc}
+bearssl=${BEARSSL_DIR:-$deps/bearssl}
 
 need_musl() {
 	command -v "$CC" >/dev/null 2>&1 && return 0
@@ -68,7 +71,7 @@ private_sources() {
 }
 
 fetch_bearssl() {
-	work=$deps/bearssl-src
+	work=$bearssl-src
 	rm -rf "$work"
 	mkdir -p "$work"
 	if [ -n "${BEARSSL_SRC:-}" ]; then
@@ -100,17 +103,17 @@ fetch_bearssl() {
 	make -C "$src" -j2 CONF=Unix CC="$CC" LD="$CC" LDDLL="$CC" \
 	    CFLAGS="-W -Wall -Os -fPIC" lib >/dev/null ||
 	    die "BearSSL: build failed"
-	rm -rf "$deps/bearssl.new"
-	mkdir -p "$deps/bearssl.new/lib" "$deps/bearssl.new/inc"
-	cp "$src/build/libbearssl.a" "$deps/bearssl.new/lib/"
-	cp "$src"/inc/*.h "$deps/bearssl.new/inc/"
-	rm -rf "$deps/bearssl"
-	mv "$deps/bearssl.new" "$deps/bearssl"
+	rm -rf "$bearssl.new"
+	mkdir -p "$bearssl.new/lib" "$bearssl.new/inc"
+	cp "$src/build/libbearssl.a" "$bearssl.new/lib/"
+	cp "$src"/inc/*.h "$bearssl.new/inc/"
+	rm -rf "$bearssl"
+	mv "$bearssl.new" "$bearssl"
 	rm -rf "$work"
 }
 
 need_musl
-if [ ! -f "$deps/bearssl/lib/libbearssl.a" ]; then
+if [ ! -f "$bearssl/lib/libbearssl.a" ]; then
 	mkdir -p "$deps"
 	fetch_bearssl
 fi
