@@ -212,19 +212,12 @@ quarantine_take(struct quarantine *q, int dirfd, const char *name,
 }
 
 int
-quarantine_remove(struct quarantine *q, int dirfd, const char *name,
-    const char *origin, const struct stat *judged, int flags, char *slot)
+quarantine_drop(struct quarantine *q, char *slot, int dirfd,
+    const char *name, int isdir)
 {
-	int r, serrno;
+	int serrno;
 
-	if ((r = quarantine_take(q, dirfd, name, origin, judged, flags,
-	    slot)) != 0) {
-		if (r != 2)
-			slot[0] = '\0';
-		return r;
-	}
-	if (unlinkat(q->fd, slot, S_ISDIR(judged->st_mode) ? AT_REMOVEDIR :
-	    0) == 0) {
+	if (unlinkat(q->fd, slot, isdir ? AT_REMOVEDIR : 0) == 0) {
 		slot[0] = '\0';
 		return 0;
 	}
@@ -233,6 +226,22 @@ quarantine_remove(struct quarantine *q, int dirfd, const char *name,
 		slot[0] = '\0';
 	errno = serrno;
 	return -1;
+}
+
+int
+quarantine_remove(struct quarantine *q, int dirfd, const char *name,
+    const char *origin, const struct stat *judged, int flags, char *slot)
+{
+	int r;
+
+	if ((r = quarantine_take(q, dirfd, name, origin, judged, flags,
+	    slot)) != 0) {
+		if (r != 2)
+			slot[0] = '\0';
+		return r;
+	}
+	return quarantine_drop(q, slot, dirfd, name,
+	    S_ISDIR(judged->st_mode));
 }
 
 int

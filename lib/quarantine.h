@@ -74,7 +74,18 @@ int	quarantine_putback(struct quarantine *q, const char *slot, int dirfd,
 	    const char *name);
 
 /*
- * quarantine_take, then unlink it (rmdir for a directory).  Returns 0
+ * Unlink slot (rmdir when isdir), which quarantine_take put there from
+ * name in dirfd.  0, or -1 with errno (ENOTEMPTY for a directory that
+ * filled again): then it has been put back as name and slot[0] is set to
+ * '\0', or, if that failed too, it stays in the quarantine as slot.  A
+ * caller holding the file open (to keep a lock on it) closes it first:
+ * an unlink while it is open costs the filesystem an orphan entry.
+ */
+int	quarantine_drop(struct quarantine *q, char *slot, int dirfd,
+	    const char *name, int isdir);
+
+/*
+ * quarantine_take, then quarantine_drop.  Returns 0
  * when it is removed, 1 or 2 as quarantine_take, or -1 with errno when
  * it could not be taken, or could not be removed (ENOTEMPTY for a
  * directory that filled again): then it has been put back, or if that

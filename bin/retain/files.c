@@ -279,8 +279,18 @@ file(struct walk *w, struct tree_entry *e)
 			pc->seen--;
 		goto done;
 	}
-	res = quarantine_remove(&m->q, e->dirfd, e->name, e->path + m->prefix,
+	res = quarantine_take(&m->q, e->dirfd, e->name, e->path + m->prefix,
 	    &e->st, QUARANTINE_MTIME, slot);
+	if (res == 0) {
+		/* Nobody can reach it by name now: our lock can go, before
+		 * the unlink (which would otherwise leave an orphan inode). */
+		if (lfd != -1) {
+			close(lfd);
+			lfd = -1;
+		}
+		res = quarantine_drop(&m->q, slot, e->dirfd, e->name, 0);
+	} else if (res != 2)
+		slot[0] = '\0';
 	if (res == 0) {
 		pc->removed++;
 		if (opt.verbose)
