@@ -106,6 +106,9 @@ bad(struct scan *j, const char *why)
 static void
 ws(struct scan *j)
 {
+	/* (j->p points into what read(2) put in the buffer, which the
+	 * analyzer takes for garbage.) */
+	/* NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult) */
 	while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' ||
 	    *j->p == '\n' || *j->p == '\r'))
 		j->p++;

@@ -77,6 +77,8 @@ struct out {
 	size_t		 next;		/* its next job to claim */
 	size_t		 active;	/* chunks claimed, not yet done */
 	int		 quit;
+	int		 bomguard;	/* see out_bomguard */
+	size_t		 phend;		/* where the last placeholder ends */
 };
 
 static const char hexdigits[] = "0123456789abcdef";
@@ -181,11 +183,16 @@ run_jobs(struct batch *b, size_t from, size_t to)
 {
 	char t1[LATE_MAX], t2[LATE_MAX];
 	unsigned char d1[HASH_LEN], d2[HASH_LEN];
-	struct job *j = b->jobs + from, *end = b->jobs + to, *one;
+	struct job *j, *end, *one;
 	const char *m1, *m2;
 	size_t l1, l2;
 	int bad = 0;
 
+	/* No jobs: b->jobs may be NULL, and NULL + 0 is undefined. */
+	if (from == to)
+		return 0;
+	j = b->jobs + from;
+	end = b->jobs + to;
 	while (j < end) {
 		if ((m1 = message(b, j, t1, &l1)) == NULL) {
 			bad = 1;
@@ -371,6 +378,7 @@ out_open(int fd, int format)
 
 	if ((o = calloc(1, sizeof *o)) == NULL)
 		err(EXIT_FAIL, "out of memory");
+	o->phend = SIZE_MAX;
 	o->fd = fd;
 	o->format = format;
 	if (opt.hash == 0)
@@ -460,10 +468,41 @@ out_putc(struct out *o, int c)
 }
 
 void
+out_bomguard(struct out *o)
+{
+	o->bomguard = 1;
+}
+
+/* The first record is complete: if it begins with a byte order mark
+ * (which the input did not have), put one before it.  Its hashes are
+ * not computed yet: a placeholder there is hex digits, no mark. */
+static void
+guard_bom(struct out *o, struct batch *b)
+{
+	size_t i;
+
+	o->bomguard = 0;
+	if (b->mark != 0 || b->len < 3 || memcmp(b->buf, UTF8_BOM, 3) != 0)
+		return;
+	for (i = 0; i < b->njobs; i++)
+		if (b->jobs[i].doff < 3)
+			return;
+	grow(&b->buf, &b->cap, b->len, 3);
+	memmove(b->buf + 3, b->buf, b->len);
+	memcpy(b->buf, UTF8_BOM, 3);
+	b->len += 3;
+	for (i = 0; i < b->njobs; i++)
+		b->jobs[i].doff += 3;
+}
+
+void
 out_record(struct out *o)
 {
 	struct batch *b = &o->b[o->cur];
 
+	if (o->bomguard)
+		guard_bom(o, b);
+	o->phend = SIZE_MAX;
 	b->mark = b->len;
 	b->amark = b->alen;
 	b->jmark = b->njobs;
@@ -481,6 +520,14 @@ out_discard(struct out *o)
 	b->njobs = b->jmark;
 }
 
+size_t
+out_pending(const struct out *o)
+{
+	const struct batch *b = &o->b[o->cur];
+
+	return b->len - b->mark;
+}
+
 /* Room for opt.hexlen hex digits, filled in later or now. */
 static size_t
 placeholder(struct out *o)
@@ -489,7 +536,18 @@ placeholder(struct out *o)
 
 	grow(&b->buf, &b->cap, b->len, opt.hexlen);
 	b->len += opt.hexlen;
+	o->phend = b->len;
 	return b->len - opt.hexlen;
+}
+
+/* A placeholder's bytes are not there yet, but they are hex digits. */
+int
+out_endcr(const struct out *o)
+{
+	const struct batch *b = &o->b[o->cur];
+
+	return b->len > b->mark && b->len != o->phend &&
+	    b->buf[b->len - 1] == '\r';
 }
 
 /* A job for v[n], normalized by norm already or (late) by the job. */
@@ -603,10 +661,14 @@ put_mask(struct out *o, const char *v, size_t n)
 	    csv_needs_quotes(v + keep, n - keep, ',', '"'));
 	if (quote)
 		out_putc(o, '"');
-	b = &o->b[o->cur];
-	grow(&b->buf, &b->cap, b->len, stars);
-	memset(b->buf + b->len, '*', stars);
-	b->len += stars;
+	/* No stars: the buffer may still be NULL, and NULL + 0 is
+	 * undefined. */
+	if (stars > 0) {
+		b = &o->b[o->cur];
+		grow(&b->buf, &b->cap, b->len, stars);
+		memset(b->buf + b->len, '*', stars);
+		b->len += stars;
+	}
 	v += keep;
 	n -= keep;
 	if (o->format == FMT_JSONL)
@@ -660,7 +722,10 @@ out_value(struct out *o, const struct column *c, const char *v, size_t n,
 				return -1;
 			v = ip;
 			n = (size_t)len;
-		} else if (c->norm != NORM_NONE && c->norm != NORM_TRIM) {
+		} else if (c->norm != NORM_NONE && c->norm != NORM_TRIM &&
+		    n > 0) {
+			/* (Blanks trimmed to nothing leave nothing to map,
+			 * and no scratch buffer to point into.) */
 			if (n > o->scap) {
 				o->scratch = xrealloc(o->scratch, n);
 				o->scap = n;

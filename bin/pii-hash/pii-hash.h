@@ -132,10 +132,23 @@ void	out_putc(struct out *o, int c);
  * 0, or -1 when v is not an address for NORM ip. */
 int	out_value(struct out *o, const struct column *c, const char *v,
 	    size_t n, unsigned long long line);
+#define UTF8_BOM	"\xef\xbb\xbf"
+
 /* A record is complete: what was put so far is kept. */
 void	out_record(struct out *o);
+/*
+ * The input had no byte order mark: if the first record comes out
+ * beginning with the bytes of one (a field that begins with U+FEFF once
+ * those before it are dropped, or a masked value), put a mark before
+ * it, so that a reader takes those bytes for data, as they were.
+ */
+void	out_bomguard(struct out *o);
 /* Forget what was put since the last complete record. */
 void	out_discard(struct out *o);
+/* How many bytes were put since the last complete record. */
+size_t	out_pending(const struct out *o);
+/* Whether what was put since then ends with a CR. */
+int	out_endcr(const struct out *o);
 /* An error in the input: the record being put is forgotten, everything
  * before it written, and "pii-hash: stdin: line N: ..." said. */
 void	out_error(struct out *o, unsigned long long line, const char *fmt,

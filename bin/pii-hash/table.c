@@ -159,7 +159,21 @@ emit(struct out *o, const struct csv_record *rec, const struct sel *sel,
 	}
 	if (prev < rec->nfields)
 		span(o, rec, prev, rec->nfields - 1, &emitted, sep);
-	out_put(o, rec->raw + rec->rawlen, rec->eollen);
+	/* A last record without a line end that comes out empty (its
+	 * fields dropped, or one left that is empty) would vanish: it is
+	 * written as one empty field, "" in CSV, an empty line in TSV
+	 * (which has no quotes), so that as many records come out as go
+	 * in. */
+	if (rec->eollen == 0 && out_pending(o) == 0)
+		out_put(o, opt.format == FMT_TSV ? "\n" : "\"\"",
+		    opt.format == FMT_TSV ? 1 : 2);
+	/* A field that ends with CR, last now that the fields after it
+	 * are dropped, would make a LF line end CRLF and lose its CR: the
+	 * line ends with CRLF instead, which keeps the field as it was. */
+	if (rec->eollen == 1 && out_endcr(o))
+		out_put(o, "\r\n", 2);
+	else
+		out_put(o, rec->raw + rec->rawlen, rec->eollen);
 	out_record(o);
 	return 0;
 }
@@ -180,7 +194,9 @@ table_run(int infd, struct out *o)
 		if (first) {
 			first = 0;
 			if (r.bom)
-				out_put(o, "\xef\xbb\xbf", 3);
+				out_put(o, UTF8_BOM, 3);
+			else
+				out_bomguard(o);
 			width = rec->nfields;
 			nsel = plan(rec, &sel);
 			if (!opt.noheader) {

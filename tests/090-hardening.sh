@@ -1,0 +1,37 @@
+#!/bin/sh
+# 090-hardening: what fuzzing found in the programs (issue 10), each
+# fixed; the seeds that found them are in tests/corpus and replayed too.
+# SPDX-License-Identifier: ISC
+top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/tests/tap.sh"
+
+plan 8
+
+P=$BIN/pii-hash
+# Bytes as od shows them, on one line.
+bytes() { od -An -c | tr -s ' \n' ' ' | sed 's/^ //; s/ $//'; }
+
+# --- pii-hash: as many records out as in ------------------------------------
+
+printf 'x\ny' >in
+status 'pii-hash: a last record without a line end, its field dropped' 0 \
+    "$P" -N '#1:drop' <in
+same 'stays a record: an empty quoted field' '\n " "' "$(bytes <"$OUT")"
+status 'the same in TSV' 0 "$P" -F tsv -N '#1:drop' <in
+same 'stays a record: an empty line' '\n \n' "$(bytes <"$OUT")"
+
+# A field ending with CR, followed by one dropped: the LF must not join
+# the CR into a CRLF, which would take the CR out of the field.
+printf 'a\r,b\nc,d\n' >in
+status 'pii-hash: a field ending with CR before a dropped field' 0 \
+    "$P" -N '#2:drop' <in
+same 'keeps its CR: the line ends with CRLF' 'a \r \r \n c \n' \
+    "$(bytes <"$OUT")"
+
+# The output must not begin with what a reader takes for a byte order
+# mark, when it is the start of a field.
+printf 'a,\357\273\277b\n' >in
+status 'pii-hash: a field starting with U+FEFF comes first' 0 \
+    "$P" -N '#1:drop' <in
+same 'a mark is put before it, so that it stays data' \
+    '357 273 277 357 273 277 b \n' "$(bytes <"$OUT")"
