@@ -5,7 +5,7 @@
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/tests/tap.sh"
 
-plan 8
+plan 11
 
 P=$BIN/pii-hash
 # Bytes as od shows them, on one line.
@@ -35,3 +35,17 @@ status 'pii-hash: a field starting with U+FEFF comes first' 0 \
     "$P" -N '#1:drop' <in
 same 'a mark is put before it, so that it stays data' \
     '357 273 277 357 273 277 b \n' "$(bytes <"$OUT")"
+
+# --- auditlog verify: a rotate record without its link ----------------------
+
+A=$BIN/auditlog
+run "$A" init -f log && run "$A" append -f log one && run "$A" rotate -f log &&
+run "$A" append -f log two
+ok 'auditlog: a rotated log verifies' "$A" verify log
+# prevhead made unreadable: the chain head could not be checked against
+# the state any more, so any record but the last could be changed.
+sed '1s/prevhead=\([0-9a-f]\)/prevhead=z/' log >log.new && mv log.new log
+status 'verify of the log alone, without the key, refuses a rotate record without a readable prevhead' \
+    1 "$A" verify log
+like 'and says so' '*log:1: a rotate record without a readable prevmac and prevhead*' \
+    "$(cat "$OUT")"

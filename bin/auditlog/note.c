@@ -365,7 +365,8 @@ note_read(const char *path, const unsigned char pub[SIGN_PUBLEN],
 		return -1;
 	for (i = 0; i < 3; i++) {
 		if ((l = nextline(&p, end, &n2)) == NULL ||
-		    n2 < strlen(ext[i]) || memcmp(l, ext[i], strlen(ext[i])))
+		    n2 < strlen(ext[i]) || memcmp(l, ext[i], strlen(ext[i])) !=
+		    0)
 			return -1;
 		l += strlen(ext[i]);
 		n2 -= strlen(ext[i]);

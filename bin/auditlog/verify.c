@@ -23,8 +23,11 @@
 #include "bin/auditlog/auditlog.h"
 
 /* Keys derived to reach one record, at most (about a minute of work):
- * a forged seq must not make verify run for ever. */
+ * a forged seq must not make verify run for ever.  (The fuzz target
+ * sets less, so that each input takes a moment.) */
+#ifndef MAXSTEP
 #define MAXSTEP		(1ULL << 28)
+#endif
 
 /* A torn write and the recover record after it (found before the main
  * pass, so that the fragment's lines are skipped). */
@@ -373,6 +376,11 @@ process(struct verifier *v, const char *line, size_t len, off_t off,
 			v->headok = audit_get(&r, "prevhead", val, sizeof val,
 			    NULL) == 0 && hash_unhex(val, v->head,
 			    HASH_LEN) == 0;
+			/* Without them nothing after could be checked
+			 * against the state (nor this record's MAC). */
+			if (!v->prevok || !v->headok)
+				report(v, 1, fi, ln, "a rotate record without "
+				    "a readable prevmac and prevhead");
 		} else {
 			v->prevok = v->headok = 0;
 			report(v, 1, fi, ln, "the log does not start here: "
@@ -407,7 +415,8 @@ process(struct verifier *v, const char *line, size_t len, off_t off,
 		}
 	} else if (v->filefirst) {
 		/* The first record of a later file: the rotation link. */
-		if (damaged || r.typelen != 6 || memcmp(r.type, "rotate", 6))
+		if (damaged || r.typelen != 6 ||
+		    memcmp(r.type, "rotate", 6) != 0)
 			report(v, 1, fi, ln, "broken rotation link: no rotate "
 			    "record at the start of the file");
 		else {
@@ -695,7 +704,9 @@ load_cps(struct verifier *v)
 	const char *why;
 	size_t i;
 
-	if ((v->cps = calloc(opt.ncps, sizeof *v->cps)) == NULL)
+	/* (calloc(0) may return NULL, which is no error.) */
+	if ((v->cps = calloc(opt.ncps > 0 ? opt.ncps : 1, sizeof *v->cps)) ==
+	    NULL)
 		err(EXIT_FAIL, NULL);
 	v->ncps = opt.ncps;
 	for (i = 0; i < v->ncps; i++) {
@@ -870,6 +881,15 @@ cmd_verify(int argc, char **argv)
 	if (v.problems == 0)
 		printf("%llu records, last seq %llu\n", v.records,
 		    (unsigned long long)v.lastseq);
+	/* Nothing left behind, so that verify can run again in one
+	 * process (the fuzz target does). */
+	for (i = 0; i < v.nfiles; i++) {
+		close(v.files[i].fd);
+		free(v.files[i].reg);
+	}
+	free(v.files);
+	free(v.cps);
+	free(v.gaps);
 	err_flush();
 	return v.problems == 0 ? EXIT_OK : EXIT_FAIL;
 }
