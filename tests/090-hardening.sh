@@ -5,7 +5,7 @@
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/tests/tap.sh"
 
-plan 11
+plan 13
 
 P=$BIN/pii-hash
 # Bytes as od shows them, on one line.
@@ -49,3 +49,19 @@ status 'verify of the log alone, without the key, refuses a rotate record withou
     1 "$A" verify log
 like 'and says so' '*log:1: a rotate record without a readable prevmac and prevhead*' \
     "$(cat "$OUT")"
+
+# --- snaprotate --pattern: digits that only look like a date ----------------
+
+mkdir pat
+for n in log-1700000000-20240101.gz log-1700000000-20240102.gz \
+    log-1700000000-20240103.gz; do
+	: >"pat/$n"
+done
+status 'snaprotate --pattern with digits before the date' 0 \
+    "$BIN/snaprotate" -n -d pat --pattern '*-%Y%m%d*' --keep-last 1
+same 'reads the date after them' \
+    "remove log-1700000000-20240101.gz
+remove log-1700000000-20240102.gz
+keep log-1700000000-20240103.gz last#1,newest
+total keep 1 remove 2" \
+    "$(cut -f 1-3 "$OUT" | sed 's/\t[0-9]*$//' | tr '\t' ' ')"
