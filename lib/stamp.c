@@ -94,11 +94,16 @@ form(const char *s, size_t n, time_t *out)
 				return i + 1;
 			if (i < n && (s[i] == '+' || s[i] == '-')) {
 				sign = s[i] == '+' ? 1 : -1;
-				oh = num(s + i + 1, n - i - 1, 2);
 				off = 5;		/* +hhmm */
 				if (i + 3 < n && s[i + 3] == ':')
 					off = 6;	/* +hh:mm */
-				om = num(s + i + off - 2, n - i - off + 2, 2);
+				/* (Not past the end: "-9" is no offset.) */
+				oh = om = -1;
+				if (i + off <= n) {
+					oh = num(s + i + 1, n - i - 1, 2);
+					om = num(s + i + off - 2,
+					    n - i - off + 2, 2);
+				}
 				if (oh != -1 && om != -1 && oh <= 23 &&
 				    om <= 59) {
 					/* Local time minus its offset. */
