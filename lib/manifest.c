@@ -130,11 +130,15 @@ int
 manifest_parse(struct manifest *m, const char *buf, size_t len)
 {
 	size_t nlines = 0, i, n = 0;
-	const char *p, *end = buf + len, *eol;
+	const char *p, *end, *eol;
 	char *a;
 	unsigned long line = 0;
 	int esc;
 
+	/* An empty manifest may come as NULL: no arithmetic on that. */
+	if (len == 0)
+		buf = "";
+	end = buf + len;
 	for (i = 0; i < len; i++)
 		if (buf[i] == '\n')
 			nlines++;
