@@ -233,11 +233,11 @@ static const uint32_t k256[64] __attribute__((aligned(16))) = {
 	(const __m128i *)(const void *)((p) + (o))), bswap)
 #define TOABEF(v, abef, cdgh) do {					\
 	t = _mm_loadu_si128((const __m128i *)(const void *)&(v)[0]);	\
-	cdgh = _mm_loadu_si128((const __m128i *)(const void *)&(v)[4]);	\
+	(cdgh) = _mm_loadu_si128((const __m128i *)(const void *)&(v)[4]); \
 	t = _mm_shuffle_epi32(t, 0xb1);					\
-	cdgh = _mm_shuffle_epi32(cdgh, 0x1b);				\
-	abef = _mm_alignr_epi8(t, cdgh, 8);				\
-	cdgh = _mm_blend_epi16(cdgh, t, 0xf0);				\
+	(cdgh) = _mm_shuffle_epi32(cdgh, 0x1b);				\
+	(abef) = _mm_alignr_epi8(t, cdgh, 8);				\
+	(cdgh) = _mm_blend_epi16(cdgh, t, 0xf0);			\
 } while (0)
 /*
  * Two HMACs at once, entirely in registers: the inner hashes of the two
@@ -275,9 +275,9 @@ static const uint32_t k256[64] __attribute__((aligned(16))) = {
 /* ABEF/CDGH back to the words a..d and e..h. */
 #define WORDS(abef, cdgh, lo, hi) do {					\
 	t = _mm_shuffle_epi32(abef, 0x1b);				\
-	hi = _mm_shuffle_epi32(cdgh, 0xb1);				\
-	lo = _mm_blend_epi16(t, hi, 0xf0);				\
-	hi = _mm_alignr_epi8(hi, t, 8);					\
+	(hi) = _mm_shuffle_epi32(cdgh, 0xb1);				\
+	(lo) = _mm_blend_epi16(t, hi, 0xf0);				\
+	(hi) = _mm_alignr_epi8(hi, t, 8);				\
 } while (0)
 
 static void __attribute__((target("sha,sse4.1")))

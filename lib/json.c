@@ -271,8 +271,14 @@ value(struct scan *sc, enum json_type *type)
 			if (depth == JSON_MAXDEPTH - 1)
 				return fail(sc, "nested too deeply");
 			obj = *sc->p == '{';
-			stack[depth / 8] = (unsigned char)((stack[depth / 8] &
-			    ~(1 << depth % 8)) | obj << depth % 8);
+			/* A byte's first bit sets it whole: no bits of an
+			 * uninitialized byte are kept. */
+			if (depth % 8 == 0)
+				stack[depth / 8] = (unsigned char)obj;
+			else
+				stack[depth / 8] = (unsigned char)
+				    ((stack[depth / 8] & ~(1 << depth % 8)) |
+				    obj << depth % 8);
 			depth++;
 			sc->p++;
 			skipws(sc);

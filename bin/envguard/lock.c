@@ -239,12 +239,15 @@ index_ino(struct tree_lock *tl)
 {
 	size_t i;
 
+	/* (An array of pointers: the size of a pointer is meant.) */
+	/* NOLINTBEGIN(bugprone-sizeof-expression) */
 	if ((tl->byino = reallocarray(NULL, tl->n + 1,
 	    sizeof(*tl->byino))) == NULL)
 		err(EXIT_FAIL, NULL);
 	for (i = 0; i < tl->n; i++)
 		tl->byino[i] = &tl->e[i];
 	qsort(tl->byino, tl->n, sizeof(*tl->byino), cmp_ino);
+	/* NOLINTEND(bugprone-sizeof-expression) */
 	for (i = 1; i < tl->n; i++)
 		if (tl->byino[i]->ino == tl->byino[i - 1]->ino)
 			tl->byino[i]->dup = 1;
@@ -746,6 +749,8 @@ unlock_one(const char *path)
 	for (;;) {
 		if (len + 4096 + 1 > cap) {
 			cap = cap ? cap * 2 : 65536;
+			/* (err() exits: there is nothing left to free.) */
+			/* cppcheck-suppress memleakOnRealloc */
 			if ((buf = realloc(buf, cap)) == NULL)
 				err(EXIT_FAIL, NULL);
 		}

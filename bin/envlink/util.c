@@ -161,6 +161,8 @@ name_ok(const char *s)
 		return 0;
 	n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	    "0123456789._-");
+	/* (s[n] is in s: n is at most its length.) */
+	/* cppcheck-suppress arrayIndexThenCheck */
 	return s[n] == '\0' && n <= NAME_LEN;
 }
 

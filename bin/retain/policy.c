@@ -279,6 +279,10 @@ target_for(struct run *r, const struct where *w, const char *shown,
 
 /* Once every rule is read: rules point into r->rules, which no longer
  * moves; hand them to their targets in order. */
+/* (tgidx is NULL only when there is no rule, and then it is not read;
+ * tg->rules is an array of pointers: the size of a pointer is meant.) */
+/* NOLINTBEGIN(clang-analyzer-core.NullDereference) */
+/* NOLINTBEGIN(bugprone-sizeof-expression) */
 static void
 assign(struct run *r, size_t *tgidx)
 {
@@ -307,6 +311,8 @@ assign(struct run *r, size_t *tgidx)
 		tg->rules[tg->nrules++] = &r->rules[i];
 	}
 }
+/* NOLINTEND(bugprone-sizeof-expression) */
+/* NOLINTEND(clang-analyzer-core.NullDereference) */
 
 static struct rule *
 newrule(struct run *r, size_t **tgidx)

@@ -484,6 +484,8 @@ copy_file_root(struct copier *c, int rootdirfd, const char *root)
 	struct citem *it = &c->item[0];
 	int pfd = c->refname ? c->bfd : -1;
 
+	/* (An item is C_LINK only when decide() found c->refname.) */
+	/* NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker) */
 	if (it->act == C_LINK && linkat(pfd, c->refname, c->dstdirfd,
 	    c->dstname, 0) == 0) {
 		c->linked++;

@@ -162,7 +162,7 @@ cmd_verify(int argc, char **argv)
 {
 	const char *which = argc > 0 ? argv[0] : "latest";
 	struct snapdir b;
-	long r, bad = 0;
+	long bad = 0;
 	size_t i;
 
 	if (argc > 1)
@@ -173,7 +173,7 @@ cmd_verify(int argc, char **argv)
 		for (i = 0; i < b.nsnap; i++) {
 			if (!snapdir_complete(&b, b.snap[i]))
 				continue;
-			if ((r = verify_one(&b, b.snap[i])) != 0)
+			if (verify_one(&b, b.snap[i]) != 0)
 				bad++;
 		}
 		if (b.nsnap == 0)

@@ -173,6 +173,9 @@ policy_apply(struct snap *s, size_t n, const struct policy *p)
 		kept[r] = 0;
 		inall[r] = 0;
 		start[r] = 0;
+		/* (r < NRULES, the size of both; r < NCOUNT picks the
+		 * rule's kind.) */
+		/* cppcheck-suppress arrayIndexThenCheck */
 		if (per[r] != NPERIODS && (r < NCOUNT ? left[r] != 0 :
 		    p->haswithin[r - NCOUNT]))
 			needkeys = 1;

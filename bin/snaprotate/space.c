@@ -318,6 +318,8 @@ space_count(int dirfd, struct snap *s, size_t n, int manifests, int check,
 		for (k = 0; k < g[i].nr; k++) {
 			if (lookup(sp, &g[i].r[k], &idx) == -1)
 				goto nomem;
+			/* (lookup() has made sp->in.) */
+			/* NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
 			sp->in[idx].refs++;
 			s[i].shared[s[i].nshared++] = idx;
 		}
