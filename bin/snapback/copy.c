@@ -260,11 +260,14 @@ copy_verified(const struct copier *c, const char *what, int srcdirfd,
 		    "no snapshot made", what, RETRIES + 1);
 		return -1;
 	}
-	if (atomic_copy_meta(dfd, &before) == -1 ||
-	    (c->syncfile && fsync(dfd) == -1)) {
+	if (atomic_copy_meta(dfd, &before) == -1) {
 		warn("%s", c->dstlabel);
 		goto fail;
 	}
+	/* Start writing the copy to disk now, so that the disk works while
+	 * the CPU hashes; the fsync below then waits for what is left. */
+	if (c->syncfile)
+		(void)sync_file_range(dfd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	if (lseek(dfd, 0, SEEK_SET) == -1 || hash_fd(dfd, hash, &n) == -1) {
 		warn("%s: reading back", c->dstlabel);
 		goto fail;
@@ -272,6 +275,10 @@ copy_verified(const struct copier *c, const char *what, int srcdirfd,
 	if (n != (uint64_t)before.st_size) {
 		warnx("%s: read back %llu bytes of %llu", c->dstlabel,
 		    (unsigned long long)n, (unsigned long long)before.st_size);
+		goto fail;
+	}
+	if (c->syncfile && fsync(dfd) == -1) {
+		warn("%s", c->dstlabel);
 		goto fail;
 	}
 	close(sfd);
