@@ -29,7 +29,7 @@ mkfiles outside 100 o "$OLD"
 mkfiles outside/in 100 i "$OLD"
 before=$(state outside)
 round=0 bad=0 swaps=0
-while [ $round -lt 6 ]; do
+while [ $round -lt 5 ]; do
 	i=0
 	while [ $i -lt 10 ]; do
 		mkdir -p "tree/d$i/sub"
@@ -65,7 +65,7 @@ while [ $round -lt 6 ]; do
 	[ -z "$(find tree -type l)" ] || bad=$((bad + 100))
 	round=$((round + 1))
 done
-diag "6 runs while a helper made $swaps swaps; $(grep -c . errs) messages"
+diag "5 runs while a helper made $swaps swaps; $(grep -c . errs) messages"
 [ ! -s errs ] || diag "$(sed 's/^retain: [^:]*: //' errs | sort | uniq -c)"
 ok 'the helper swapped directories for symlinks many times' \
     test "$swaps" -gt 1000
@@ -77,19 +77,19 @@ same 'once the helper is gone, a run removes every old file of the tree' \
 
 # --- files replaced between judgement and removal -----------------------------------
 
-# 3,000 old files; a helper replaces each, once, by a new file renamed
+# 2,000 old files; a helper replaces each, once, by a new file renamed
 # over it (as an application saving atomically does) while retain runs.
 # Whatever the interleaving, every name must end up holding the new
 # file: retain may delete an old one before it is replaced, never a new
 # one.
 mkdir -p rep pool
-mkfiles rep 3000 f "$OLD"
-perl -e 'for (0 .. 2999) { open(F, ">", "pool/n$_") or die; print F "new\n";
+mkfiles rep 2000 f "$OLD"
+perl -e 'for (0 .. 1999) { open(F, ">", "pool/n$_") or die; print F "new\n";
     close F }'
 races=0 lost=0 round=0
 while [ $round -lt 3 ]; do
 	perl -e '
-		my @i = (0 .. 2999);
+		my @i = (0 .. 1999);
 		for (my $k = $#i; $k > 0; $k--) {	# shuffled
 			my $j = int rand($k + 1); @i[$k, $j] = @i[$j, $k];
 		}
@@ -100,10 +100,10 @@ while [ $round -lt 3 ]; do
 	wait $helper
 	races=$((races + $(grep -c 'changed since it was judged' errs)))
 	n=$(grep -lx new rep/f* 2>/dev/null | wc -l)
-	[ "$n" -eq 3000 ] || lost=$((lost + 3000 - n))
+	[ "$n" -eq 2000 ] || lost=$((lost + 2000 - n))
 	# Old again for the next round, and new files in the pool.
 	touch -d "@$OLD" rep/f*
-	perl -e 'for (0 .. 2999) { open(F, ">", "pool/n$_") or die;
+	perl -e 'for (0 .. 1999) { open(F, ">", "pool/n$_") or die;
 	    print F "new\n"; close F }'
 	round=$((round + 1))
 done
@@ -115,7 +115,7 @@ same 'no quarantine is left' '' "$(find . -name '.retain-quarantine.*')"
 
 mkdir big
 i=0
-while [ $i -lt 8 ]; do
+while [ $i -lt 4 ]; do
 	mkdir "big/$i"
 	mkfiles "big/$i" 2000 f "$OLD"
 	i=$((i + 1))
