@@ -5,7 +5,7 @@
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/tests/tap.sh"
 
-plan 13
+plan 15
 
 P=$BIN/pii-hash
 # Bytes as od shows them, on one line.
@@ -19,6 +19,9 @@ status 'pii-hash: a last record without a line end, its field dropped' 0 \
 same 'stays a record: an empty quoted field' '\n " "' "$(bytes <"$OUT")"
 status 'the same in TSV' 0 "$P" -F tsv -N '#1:drop' <in
 same 'stays a record: an empty line' '\n \n' "$(bytes <"$OUT")"
+printf '\357\273\277x' >in
+status 'the same after a byte order mark' 0 "$P" -F tsv -N '#1:drop' <in
+same 'the mark, then the record' '357 273 277 \n' "$(bytes <"$OUT")"
 
 # A field ending with CR, followed by one dropped: the LF must not join
 # the CR into a CRLF, which would take the CR out of the field.

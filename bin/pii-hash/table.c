@@ -193,9 +193,12 @@ table_run(int infd, struct out *o)
 	while ((rc = csv_next(&r, &rec)) == 1) {
 		if (first) {
 			first = 0;
-			if (r.bom)
+			if (r.bom) {
+				/* The input's mark, not part of the first
+				 * record (which may come out empty). */
 				out_put(o, UTF8_BOM, 3);
-			else
+				out_record(o);
+			} else
 				out_bomguard(o);
 			width = rec->nfields;
 			nsel = plan(rec, &sel);
