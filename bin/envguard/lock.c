@@ -67,6 +67,7 @@ static int	open_entry(const struct walk_entry *);
 static void	fullpath(char *, size_t, const char *, const char *);
 static struct lent *lookup(const struct tree_lock *, ino_t);
 static void	index_ino(struct tree_lock *);
+static void	tl_free(struct tree_lock *);
 static int	collect(enum walk_event, const struct walk_entry *, void *);
 static int	apply_lock(enum walk_event, const struct walk_entry *, void *);
 static int	apply_unlock(enum walk_event, const struct walk_entry *,
@@ -690,9 +691,11 @@ lock_one(const char *path)
 	if (!opt.dry && record_change("lock", path, recpath, &tl) == -1)
 		tl.failed = 1;
 	close(pfd);
+	tl_free(&tl);
 	return tl.failed ? -1 : 0;
 fail:
 	close(pfd);
+	tl_free(&tl);
 	return -1;
 }
 
@@ -804,6 +807,7 @@ done:
 		tl.failed = 1;
 	free(buf);
 	close(pfd);
+	tl_free(&tl);
 	return tl.failed ? -1 : 0;
 fail:
 	if (!opt.dry && tl.changed > 0)
@@ -812,7 +816,24 @@ fail:
 		close(fd);
 	free(buf);
 	close(pfd);
+	tl_free(&tl);
 	return -1;
+}
+
+/* What tl holds, freed: a tree's entries (lock and unlock run once for
+ * each tree named). */
+static void
+tl_free(struct tree_lock *tl)
+{
+	size_t i;
+
+	for (i = 0; i < tl->n; i++)
+		free(tl->e[i].path);
+	free(tl->e);
+	free(tl->byino);
+	tl->e = NULL;
+	tl->byino = NULL;
+	tl->n = tl->cap = 0;
 }
 
 int
