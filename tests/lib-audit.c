@@ -387,6 +387,7 @@ main(void)
 	/* A rotation that died before the state: the next open finds it. */
 	snprintf(path, sizeof path, "%s.state", log);
 	spew(path, save, savelen, O_TRUNC);
+	free(save);
 	audit_close(&a);
 	tap_ok(audit_open(&a, log) == 0 && a.rolled == 1,
 	    "a rotation that died before its state update is taken in");

@@ -183,6 +183,7 @@ run_table(struct filter *fl, int sep, int quote, int header)
 		else
 			warn("stdin");
 		err_flush();
+		csv_close(&r);
 		return EXIT_FAIL;
 	}
 	csv_close(&r);
