@@ -249,6 +249,41 @@ lock_targets(struct run *r)
 	}
 }
 
+/* Free what the policy holds and close its directories; errno kept.
+ * Nothing here is needed once the run is over, but a leak checker
+ * should find nothing to report. */
+static void
+run_free(struct run *r)
+{
+	struct rule *ru;
+	size_t i;
+	int serrno = errno;
+
+	for (i = 0; i < r->ntargets; i++) {
+		close(r->targets[i].fd);
+		free((char *)r->targets[i].dir);
+		free(r->targets[i].absdir);
+		free(r->targets[i].rules);
+	}
+	for (i = 0; i < r->nrules; i++) {
+		ru = &r->rules[i];
+		if (ru->file != NULL) {
+			free((char *)ru->pattern);
+			free((char *)ru->agearg);
+		}
+		/* The command line's rules share one archive. */
+		if (ru->action == A_ARCHIVE && (ru->file != NULL || i == 0)) {
+			close(ru->destfd);
+			free((char *)ru->dest);
+			free(ru->absdest);
+		}
+	}
+	free(r->targets);
+	free(r->rules);
+	free(r->skip);
+	errno = serrno;
+}
+
 static const char *
 optname(int val)
 {
@@ -392,6 +427,7 @@ main(int argc, char *argv[])
 		archive_done(&run.rules[i]);
 	if (run.alogopen)
 		audit_close(&run.alog);
+	run_free(&run);
 	err_flush();
 	return run.status;
 }

@@ -252,12 +252,13 @@ target_for(struct run *r, const struct where *w, const char *shown,
 			continue;
 		close(fd);
 		free(abs);
+		free((char *)shown);
 		if (tg->prune != prune || tg->crossfs != crossfs) {
 			if (tg->file != NULL)
 				bad(w, "%s: prune-dirs and cross-fs differ "
 				    "from line %lu, which names the same "
-				    "directory", shown, tg->line);
-			bad(w, "%s: named twice", shown);
+				    "directory", tg->dir, tg->line);
+			bad(w, "%s: named twice", tg->dir);
 		}
 		return tg;
 	}
