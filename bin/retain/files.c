@@ -311,8 +311,7 @@ done:
 struct leftover {
 	struct walk	*w;
 	const char	*qrel;		/* the quarantine's path below DIR */
-	size_t		 prefix;	/* its parent's path, '/' included */
-	const char	*parent;
+	const char	*parent;	/* its parent's path below DIR */
 };
 
 static void
