@@ -54,6 +54,15 @@ content_list() {
 # then CHECK I.  Sets badrc (runs that neither finished with 0 nor died of
 # SIGKILL, with their stderr) and killed (runs that died of SIGKILL).
 # Each CMD execs snapback, so that $! is snapback itself, not a subshell.
+# landed DESC TEST...: whether the random kills covered what they were
+# meant to; on a loaded machine the timing can miss, which makes this run
+# weaker but not wrong, so a miss is a skip with the reason, not a failure.
+landed() {
+	d=$1; shift
+	if "$@"; then tap_result 1 "$d"; else
+		skip "$d" 'the kills missed this time (machine load); the outcomes above still hold'
+	fi
+}
 kill_runs() {
 	count=$1 maxms=$2 before=$3 cmd=$4 check=$5
 	badrc= killed=0 i=0
@@ -122,7 +131,7 @@ kill_runs 30 $((dur * 12 / 10)) tree_before tree_create tree_check
 same 'every killed create died of SIGKILL or finished with 0' '' "$badrc"
 same 'after every kill, latest named a complete snapshot' '' "$badlatest"
 diag "$killed of 30 runs killed before the end; $midrun left work behind"
-ok 'kills landed mid-run (at least 8 killed, 3 leaving temporaries)' \
+landed 'kills landed mid-run (at least 8 killed, 3 leaving temporaries)' \
     test "$killed" -ge 8 -a "$midrun" -ge 3
 
 next_second bk
@@ -167,7 +176,7 @@ kill_runs 10 $((dur * 12 / 10)) file_before file_create file_check
 same 'every killed file create died of SIGKILL or finished with 0' '' "$badrc"
 same 'after every kill, latest.duckdb named a complete snapshot' '' "$badlatest"
 diag "$killed of 10 runs killed before the end; $midrun left work behind"
-ok 'kills landed mid-run (at least 3 killed, 1 leaving temporaries)' \
+landed 'kills landed mid-run (at least 3 killed, 1 leaving temporaries)' \
     test "$killed" -ge 3 -a "$midrun" -ge 1
 
 next_second fbk
@@ -233,7 +242,7 @@ kill_runs 15 $((dur * 15 / 10)) frestore_before frestore frestore_check
 same 'every killed file restore died of SIGKILL or finished with 0' '' "$badrc"
 same 'after every kill the target file is the old or the new one' '' "$bad"
 diag "after the kills: $nold times old, $nnew times new"
-ok 'kills landed both before and after the switch' test "$nold" -ge 1 -a "$nnew" -ge 1
+landed 'kills landed both before and after the switch' test "$nold" -ge 1 -a "$nnew" -ge 1
 
 next_second rbk1
 ok 'a last file restore succeeds' "$SB" restore -d rbk1 "$snap1" rt/data.db
@@ -319,7 +328,7 @@ kill_runs 15 $((dur * 15 / 10)) trestore_before trestore trestore_check
 same 'every killed tree restore died of SIGKILL or finished with 0' '' "$badrc"
 same 'after every kill the target tree is all old or all new' '' "$bad"
 diag "after the kills: $nold times old, $nnew times new"
-ok 'tree kills landed both before and after the switch' \
+landed 'tree kills landed both before and after the switch' \
     test "$nold" -ge 1 -a "$nnew" -ge 1
 
 next_second tbk1
