@@ -172,7 +172,10 @@ same 'timestamps never go back' \
 
 # --- no /etc/passwd, no /proc, no locale: an empty chroot ------------------
 
-if [ "$(id -u)" = 0 ]; then
+if [ "${DATAKEEP_SAN:-}" = 1 ]; then
+	skip 'init and append run in an empty chroot' 'the sanitizer build is dynamic'
+	skip 'the user is the uid there' 'the sanitizer build is dynamic'
+elif [ "$(id -u)" = 0 ]; then
 	mkdir -p root/d
 	cp "$A" root/auditlog
 	run chroot root /auditlog init -f /d/log
