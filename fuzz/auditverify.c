@@ -36,8 +36,8 @@
  *			the line holding POS with the next, 7 cut the file
  *			at POS
  *	edit[0] & 8	in the first (rotated) file, else the last
- *	edit[1]		the line of POS, modulo the lines + 1 (the last:
- *			the end of the file)
+ *	edit[1]		the line of POS, modulo the lines + 1 (the
+ *			last: the end of the file)
  *	edit[2]		the offset of POS in that line: from its start,
  *			from its " type=" (edit[0] & 16), or back from its
  *			end (edit[0] & 32), modulo what there is
@@ -96,7 +96,8 @@ add(struct audit *a, const char *type, const char *k1, const void *v1,
 static void
 make_log(void)
 {
-	static const unsigned char k0[HASH_LEN] = "k0 of the fuzzed log, 32 bytes.";
+	static const unsigned char k0[HASH_LEN] =
+	    "k0 of the fuzzed log, 32 bytes.";
 	static const unsigned char id[AUDIT_IDLEN] = "id of the log...";
 	struct audit a;
 	char name[NAME_MAX + 1], line[256];

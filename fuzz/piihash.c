@@ -548,7 +548,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct column cols[NCOL];
 	static struct hmac_key hk;
 	static int init;
-	size_t i;
+	size_t i, k;
 
 	/* An empty input may come as NULL. */
 	if (size == 0)
@@ -577,8 +577,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	opt.salt = (unsigned char *)salt;
 	opt.saltlen = sizeof salt - 1;
 	for (i = 0; i < NCOL; i++) {
-		colact[i] = acts[(data[1 + i / 2] >> (4 * (i % 2))) & 15].action;
-		colnorm[i] = acts[(data[1 + i / 2] >> (4 * (i % 2))) & 15].norm;
+		k = (data[1 + i / 2] >> (4 * (i % 2))) & 15;
+		colact[i] = acts[k].action;
+		colnorm[i] = acts[k].norm;
 	}
 
 	if (opt.format == FMT_JSONL)

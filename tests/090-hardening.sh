@@ -48,9 +48,10 @@ ok 'auditlog: a rotated log verifies' "$A" verify log
 # prevhead made unreadable: the chain head could not be checked against
 # the state any more, so any record but the last could be changed.
 sed '1s/prevhead=\([0-9a-f]\)/prevhead=z/' log >log.new && mv log.new log
-status 'verify of the log alone, without the key, refuses a rotate record without a readable prevhead' \
+status 'verify of it alone, no key: a rotate record without prevhead fails' \
     1 "$A" verify log
-like 'and says so' '*log:1: a rotate record without a readable prevmac and prevhead*' \
+like 'and says so' \
+    '*log:1: a rotate record without a readable prevmac and prevhead*' \
     "$(cat "$OUT")"
 
 # --- snaprotate --pattern: digits that only look like a date ----------------
